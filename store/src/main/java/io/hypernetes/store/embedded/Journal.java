@@ -129,6 +129,7 @@ final class Journal implements AutoCloseable {
 
     // Owned by the committer thread once started.
     private FileChannel active;
+    private long activeBase;
     private long activeSize;
 
     private Journal(DataDir dir, long segmentBytes, Committed committed, List<Long> segments, FileChannel active,
@@ -138,6 +139,7 @@ final class Journal implements AutoCloseable {
         this.committed = committed;
         this.segments = segments;
         this.active = active;
+        this.activeBase = segments.getLast();
         this.activeSize = activeSize;
         this.open = new Batch(revision);
         this.committer = Thread.ofPlatform().daemon().name("store-committer " + dir.path()).unstarted(this::commitLoop);
@@ -298,7 +300,8 @@ final class Journal implements AutoCloseable {
     }
 
     private void write(Batch batch) throws IOException {
-        if (activeSize >= segmentBytes && batch.prevRevision > segments.getLast()) roll(batch.prevRevision);
+        // A segment's name is its base revision, so a segment holding no new revision cannot roll.
+        if (activeSize >= segmentBytes && batch.prevRevision > activeBase) roll(batch.prevRevision);
         ByteBuffer body = batch.seal();
         CRC32C crc = new CRC32C();
         crc.update(body.duplicate());
@@ -316,6 +319,7 @@ final class Journal implements AutoCloseable {
         next.position(SEGMENT_HEADER);
         FileChannel previous = active;
         active = next;
+        activeBase = base;
         activeSize = SEGMENT_HEADER;
         lock.lock();
         try {
