@@ -11,6 +11,9 @@ import java.util.Optional;
  * <p>Keys are ASCII strings (as Kubernetes' registry keys are), ordered as etcd orders bytes; values are opaque.
  * Writes are acknowledged only when durable. Conditional writes compare the key's
  * {@link KeyValue#modRevision()}; {@code expectedModRevision == 0} means "whatever is there".
+ * A write that is refused (exists, not found, mismatch) changes nothing and takes no revision.
+ *
+ * <p>Values handed in are copied; values handed out may be shared between callers, so never modify them.
  *
  * <p>Implementations: {@code EmbeddedStore} (default, local disk) and, later, an etcd store.
  * Both are held to {@code StoreContract} in the tests.
@@ -27,7 +30,9 @@ public interface Store extends AutoCloseable {
     Optional<KeyValue> get(String key);
 
     /**
-     * Keys in {@code [fromKey, toKey)} as they were at {@code atRevision} (0 = latest), in key order.
+     * Keys in {@code [fromKey, toKey)} as they were at {@code atRevision} (0 = latest), in key order; none when
+     * {@code toKey <= fromKey}. To continue after a limited answer, ask again from the last key + {@code "\0"}
+     * at the same {@link RangeResult#revision()}.
      *
      * @param limit at most this many keys (0 = no limit); {@link RangeResult#more()} tells whether keys were left out
      * @throws CompactedException if {@code atRevision} is at or below the compacted revision
@@ -62,13 +67,20 @@ public interface Store extends AutoCloseable {
 
     /**
      * Watches keys in {@code [fromKey, toKey)}, starting with the changes made at {@code startRevision}
-     * (so {@code revision() + 1} means "from now on").
+     * (so {@code revision() + 1}, or 0, means "from now on").
      *
      * @throws CompactedException if {@code startRevision} is at or below the compacted revision
      */
     Watch watch(String fromKey, String toKey, long startRevision);
 
-    /** Forgets every revision older than {@code revision}, keeping each key's latest value at it. */
+    /**
+     * Forgets every revision older than {@code revision}, keeping each key's latest value at it: afterwards
+     * {@link #compactedRevision()} is {@code revision}, reads and watches at or below it fail with
+     * {@link CompactedException}, and latest reads are unaffected. Compacting at or below the compacted revision
+     * is a no-op.
+     *
+     * @throws FutureRevisionException if {@code revision} is above {@link #revision()}
+     */
     void compact(long revision);
 
     @Override
