@@ -1,0 +1,156 @@
+package io.hypernetes.apiserver;
+
+import io.hypernetes.apiserver.http.ClientCertificateAuthenticator;
+import io.hypernetes.apiserver.http.HttpServer;
+import io.hypernetes.apiserver.pki.ClusterPki;
+import io.hypernetes.apiserver.pki.Kubeconfig;
+import io.hypernetes.apiserver.registry.Registry;
+import io.hypernetes.apiserver.rest.ApiHandler;
+import io.hypernetes.store.Store;
+import io.hypernetes.store.embedded.EmbeddedStore;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import javax.net.ssl.SSLException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The Kubernetes-compatible API server: the embedded store, the cluster PKI, the registry and the HTTPS front,
+ * assembled. {@link #start} returns once it serves; {@link #close} stops it and closes the store cleanly.
+ *
+ * <p>Layout of the data directory: {@code store/} (the embedded store), {@code pki/} (CA, server and admin
+ * certificates), {@code admin.kubeconfig}.
+ */
+public final class ApiServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+
+    /**
+     * @param bookmarkInterval how often an idle watch that asked for bookmarks gets one
+     * @param compactionInterval history older than this is compacted away, as the Kubernetes API server asks etcd
+     */
+    public record Config(Path dataDir, String bindAddress, int port, Duration bookmarkInterval, Duration compactionInterval) {
+        public static Config defaults(Path dataDir, int port) {
+            return new Config(dataDir, "0.0.0.0", port, Duration.ofSeconds(60), Duration.ofMinutes(5));
+        }
+    }
+
+    private final Config config;
+    private final Store store;
+    private final HttpServer http;
+    private final ClusterPki pki;
+    private final ScheduledExecutorService compactor;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private ApiServer(Config config, Store store, HttpServer http, ClusterPki pki, ScheduledExecutorService compactor) {
+        this.config = config;
+        this.store = store;
+        this.http = http;
+        this.pki = pki;
+        this.compactor = compactor;
+    }
+
+    public static ApiServer start(Config config) throws IOException, InterruptedException {
+        Files.createDirectories(config.dataDir());
+        Store store = EmbeddedStore.open(config.dataDir().resolve("store"));
+        try {
+            ClusterPki pki = ClusterPki.loadOrCreate(config.dataDir().resolve("pki"), ClusterPki.defaultServerNames());
+            Clock clock = Clock.systemUTC();
+            Registry registry = new Registry(store, new ApiObjectRules(), clock);
+            registry.bootstrap();
+
+            PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+            new JvmMemoryMetrics().bindTo(metrics);
+            new ProcessorMetrics().bindTo(metrics);
+            AtomicBoolean serving = new AtomicBoolean();
+            String address = (config.bindAddress().equals("0.0.0.0") ? "127.0.0.1" : config.bindAddress());
+            ApiHandler handler = new ApiHandler(registry, new SchemaObjectChecks(), SchemaObjectChecks.openApi(), metrics,
+                    config.bookmarkInterval(), serving::get, address + ":" + config.port(), clock);
+            HttpServer http = new HttpServer(new InetSocketAddress(config.bindAddress(), config.port()), tls(pki),
+                    List.of(new ClientCertificateAuthenticator()), handler);
+            int port = http.port();
+            String url = "https://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
+            Kubeconfig.write(config.dataDir().resolve("admin.kubeconfig"), "hypernetes", url, pki.ca(), "admin", pki.admin());
+            ScheduledExecutorService compactor = Executors.newSingleThreadScheduledExecutor(
+                    Thread.ofPlatform().daemon().name("compactor").factory());
+            ApiServer server = new ApiServer(config, store, http, pki, compactor);
+            server.scheduleCompaction();
+            serving.set(true);
+            log.info("serving on {} (data in {})", url, config.dataDir());
+            return server;
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            store.close();
+            throw e;
+        }
+    }
+
+    private static SslContext tls(ClusterPki pki) throws SSLException {
+        return SslContextBuilder.forServer(pki.server().key(), pki.server().certificate(), pki.ca().certificate())
+                .trustManager(pki.ca().certificate())
+                .clientAuth(ClientAuth.OPTIONAL)
+                .protocols("TLSv1.3", "TLSv1.2")
+                .build();
+    }
+
+    /** Every interval, compacts to the revision seen one interval earlier, so watchers have that long to catch up. */
+    private void scheduleCompaction() {
+        long every = config.compactionInterval().toMillis();
+        long[] previous = {store.revision()};
+        compactor.scheduleWithFixedDelay(() -> {
+            try {
+                long target = previous[0];
+                previous[0] = store.revision();
+                if (target > store.compactedRevision()) {
+                    store.compact(target);
+                    log.info("compacted store history up to revision {}", target);
+                }
+            } catch (RuntimeException e) {
+                log.warn("compaction failed: {}", e.toString());
+            }
+        }, every, every, TimeUnit.MILLISECONDS);
+    }
+
+    public int port() {
+        return http.port();
+    }
+
+    public String url() {
+        return "https://127.0.0.1:" + port();
+    }
+
+    public Path kubeconfig() {
+        return config.dataDir().resolve("admin.kubeconfig");
+    }
+
+    public ClusterPki pki() {
+        return pki;
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) return;
+        compactor.shutdownNow();
+        http.close();
+        store.close();
+        log.info("stopped");
+    }
+}

@@ -1,0 +1,61 @@
+package io.hypernetes.apiserver;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hypernetes.api.patch.PatchMeta;
+import io.hypernetes.api.resource.ResourceType;
+import io.hypernetes.api.schema.SchemaRegistry;
+import io.hypernetes.api.selector.FieldSelector;
+import io.hypernetes.api.selector.LabelSelector;
+import io.hypernetes.api.selector.SelectorException;
+import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.rest.ObjectChecks;
+import io.hypernetes.apiserver.rest.OpenApiDocuments;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/** The REST layer's checks, from the schema in {@code io.hypernetes.api.schema} and the selector grammar. */
+final class SchemaObjectChecks implements ObjectChecks {
+    private final SchemaRegistry schema = SchemaRegistry.core();
+
+    @Override
+    public List<String> unknownFields(ResourceType type, JsonNode obj) {
+        return List.of();
+    }
+
+    @Override
+    public List<String> typeErrors(ResourceType type, JsonNode obj) {
+        return List.of();
+    }
+
+    @Override
+    public PatchMeta patchMeta(ResourceType type) {
+        return schema.patchMeta(type.schema());
+    }
+
+    @Override
+    public Predicate<JsonNode> selector(ResourceType type, String labelSelector, String fieldSelector) {
+        LabelSelector labels;
+        FieldSelector fields;
+        try {
+            labels = LabelSelector.parse(labelSelector);
+            fields = FieldSelector.parse(fieldSelector);
+        } catch (SelectorException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+        Set<String> supported = new HashSet<>(type.fieldSelectors());
+        supported.add("metadata.name");
+        supported.add("metadata.namespace");
+        for (String f : fields.fields()) {
+            if (!supported.contains(f)) throw ApiException.badRequest("field label not supported: " + f);
+        }
+        if (labels.isEmpty() && fields.isEmpty()) return null;
+        return obj -> labels.matches(obj.path("metadata").path("labels")) && fields.matches(obj);
+    }
+
+    static OpenApiDocuments openApi() {
+        return path -> Optional.empty();
+    }
+}

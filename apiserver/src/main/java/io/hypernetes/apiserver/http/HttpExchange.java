@@ -1,0 +1,168 @@
+package io.hypernetes.apiserver.http;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.QueryStringDecoder;
+import java.io.Closeable;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * One HTTP request and its response. A handler answers with exactly one of {@link #respond} or {@link #stream}.
+ * Safe to use from any thread: Netty hands writes to the channel's event loop.
+ */
+public final class HttpExchange {
+    private final Channel channel;
+    private final String method;
+    private final String path;
+    private final Map<String, List<String>> query;
+    private final HttpHeaders headers;
+    private final byte[] body;
+    private final boolean keepAlive;
+    private final User user;
+    private final List<String> warnings = new ArrayList<>();
+    private final Runnable onDone;
+    private int status;
+
+    HttpExchange(Channel channel, String method, String uri, HttpHeaders headers, byte[] body, boolean keepAlive,
+            User user, Runnable onDone) {
+        this.channel = channel;
+        this.onDone = onDone;
+        this.method = method;
+        QueryStringDecoder d = new QueryStringDecoder(uri);
+        this.path = d.path();
+        this.query = d.parameters();
+        this.headers = headers;
+        this.body = body;
+        this.keepAlive = keepAlive;
+        this.user = user;
+    }
+
+    public String method() {
+        return method;
+    }
+
+    public String path() {
+        return path;
+    }
+
+    /** The last value of a query parameter, or null. */
+    public String query(String name) {
+        List<String> v = query.get(name);
+        return v == null || v.isEmpty() ? null : v.getLast();
+    }
+
+    public List<String> queryAll(String name) {
+        return query.getOrDefault(name, List.of());
+    }
+
+    public Map<String, List<String>> queryParameters() {
+        return query;
+    }
+
+    public String header(String name) {
+        return headers.get(name);
+    }
+
+    public byte[] body() {
+        return body;
+    }
+
+    public User user() {
+        return user;
+    }
+
+    /** The status code sent, 0 until a response started. */
+    public int status() {
+        return status;
+    }
+
+    /** Adds a {@code Warning: 299 - "..."} header to the response, as Kubernetes does for field validation. */
+    public void warn(String message) {
+        warnings.add(message);
+    }
+
+    public boolean isOpen() {
+        return channel.isActive();
+    }
+
+    /** Runs {@code action} when the client goes away. */
+    public void onClose(Runnable action) {
+        channel.closeFuture().addListener(f -> action.run());
+    }
+
+    public void respond(int code, String contentType, byte[] content) {
+        status = code;
+        FullHttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code),
+                Unpooled.wrappedBuffer(content));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, private");
+        addWarnings(r);
+        HttpUtil.setContentLength(r, content.length);
+        if (keepAlive) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            channel.writeAndFlush(r);
+        } else {
+            channel.writeAndFlush(r).addListener(ChannelFutureListener.CLOSE);
+        }
+        onDone.run();
+    }
+
+    private void addWarnings(HttpResponse r) {
+        for (String w : warnings) {
+            r.headers().add("Warning", "299 - \"" + w.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
+        }
+    }
+
+    /** Starts a chunked response; the caller writes chunks and closes it. */
+    public Stream stream(int code, String contentType) {
+        status = code;
+        HttpResponse r = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(code));
+        r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
+        r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, private");
+        r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        addWarnings(r);
+        channel.writeAndFlush(r);
+        return new Stream();
+    }
+
+    /** A chunked response body. Writes wait while the client reads slower than we write. */
+    public final class Stream implements Closeable {
+        private boolean closed;
+
+        public void write(byte[] chunk) throws InterruptedException {
+            ByteBuf buf = Unpooled.wrappedBuffer(chunk);
+            channel.writeAndFlush(new DefaultHttpContent(buf));
+            while (channel.isActive() && !channel.isWritable()) {
+                Thread.sleep(5);
+            }
+        }
+
+        @Override
+        public void close() {
+            if (closed) return;
+            closed = true;
+            if (keepAlive) {
+                channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT);
+            } else {
+                channel.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(ChannelFutureListener.CLOSE);
+            }
+            onDone.run();
+        }
+    }
+}

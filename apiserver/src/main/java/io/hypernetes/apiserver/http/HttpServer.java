@@ -1,0 +1,169 @@
+package io.hypernetes.apiserver.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.concurrent.Future;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javax.net.ssl.SSLSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The HTTPS front: TLS, HTTP/1.1 framing, a body size limit, authentication, then one virtual thread per
+ * request running the {@link Handler}. The event loop never blocks; handlers may (store writes wait for fsync).
+ *
+ * <pre>
+ *  socket → SslHandler → HttpServerCodec → BodyLimit (413 Status) → Dispatcher ──virtual thread──▶ Handler
+ *                                                                        ▲ responses: HttpExchange.respond / stream
+ * </pre>
+ *
+ * A connection reads its next request only after the current response ends, so pipelined requests are answered
+ * in order.
+ */
+public final class HttpServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+
+    /** Kubernetes' limit on request bodies. */
+    public static final int MAX_BODY = 3 * 1024 * 1024;
+
+    private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+    private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
+    private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+    private final Channel channel;
+
+    public HttpServer(InetSocketAddress address, SslContext tls, List<Authenticator> authenticators, Handler handler)
+            throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(boss, workers)
+                .channel(NioServerSocketChannel.class)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        if (tls != null) ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
+                        ch.pipeline().addLast(new HttpServerCodec(8192, 64 * 1024, 8192));
+                        ch.pipeline().addLast(new BodyLimit());
+                        ch.pipeline().addLast(new Dispatcher(authenticators, handler));
+                    }
+                });
+        this.channel = b.bind(address).sync().channel();
+    }
+
+    public int port() {
+        return ((InetSocketAddress) channel.localAddress()).getPort();
+    }
+
+    @Override
+    public void close() {
+        channel.close().syncUninterruptibly();
+        Future<?> a = boss.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        Future<?> c = workers.shutdownGracefully(0, 2, java.util.concurrent.TimeUnit.SECONDS);
+        requests.shutdownNow();
+        a.syncUninterruptibly();
+        c.syncUninterruptibly();
+    }
+
+    /** Aggregates bodies up to {@link #MAX_BODY}; answers larger ones with a 413 Status and closes. */
+    private static final class BodyLimit extends HttpObjectAggregator {
+        BodyLimit() {
+            super(MAX_BODY);
+        }
+
+        @Override
+        protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            byte[] body = io.hypernetes.api.json.Json.bytes(ApiException.tooLarge(MAX_BODY).status());
+            var r = new io.netty.handler.codec.http.DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
+                    io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
+                    io.netty.buffer.Unpooled.wrappedBuffer(body));
+            r.headers().set("Content-Type", "application/json");
+            HttpUtil.setContentLength(r, body.length);
+            r.headers().set("Connection", "close");
+            ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private final class Dispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
+        private final List<Authenticator> authenticators;
+        private final Handler handler;
+
+        Dispatcher(List<Authenticator> authenticators, Handler handler) {
+            this.authenticators = authenticators;
+            this.handler = handler;
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+            Channel ch = ctx.channel();
+            ch.config().setAutoRead(false);
+            byte[] body = ByteBufUtil.getBytes(req.content());
+            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            String method = req.method().name();
+            String uri = req.uri();
+            var headers = req.headers().copy();
+            SslHandler ssl = ch.pipeline().get(SslHandler.class);
+            SSLSession session = ssl == null ? null : ssl.engine().getSession();
+            Runnable resume = () -> ch.eventLoop().execute(() -> {
+                ch.config().setAutoRead(true);
+                ch.read();
+            });
+            requests.execute(() -> {
+                User user = User.ANONYMOUS;
+                ApiException authError = null;
+                try {
+                    for (Authenticator a : authenticators) {
+                        Optional<User> u = a.authenticate(session, headers);
+                        if (u.isPresent()) {
+                            user = u.get();
+                            break;
+                        }
+                    }
+                } catch (ApiException e) {
+                    authError = e;
+                }
+                HttpExchange ex = new HttpExchange(ch, method, uri, headers, body, keepAlive, user, resume);
+                try {
+                    if (authError != null) throw authError;
+                    handler.handle(ex);
+                } catch (ApiException e) {
+                    if (ex.status() == 0) ex.respond(e.code(), "application/json", io.hypernetes.api.json.Json.bytes(e.status()));
+                } catch (Throwable t) {
+                    log.error("{} {}: {}", method, uri, t.toString(), t);
+                    if (ex.status() == 0) {
+                        ex.respond(500, "application/json",
+                                io.hypernetes.api.json.Json.bytes(ApiException.internal(String.valueOf(t.getMessage())).status()));
+                    } else {
+                        ch.close();
+                    }
+                }
+            });
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            log.debug("connection {}: {}", ctx.channel().remoteAddress(), cause.toString());
+            ctx.close();
+        }
+    }
+}

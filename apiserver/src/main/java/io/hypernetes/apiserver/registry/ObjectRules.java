@@ -1,0 +1,15 @@
+package io.hypernetes.apiserver.registry;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hypernetes.api.resource.ResourceType;
+import io.hypernetes.api.validation.FieldError;
+import java.util.List;
+
+/** Defaulting and validation of one kind, applied by the registry before every write. */
+public interface ObjectRules {
+    void applyDefaults(ResourceType type, ObjectNode obj);
+
+    List<FieldError> validateCreate(ResourceType type, ObjectNode obj);
+
+    List<FieldError> validateUpdate(ResourceType type, ObjectNode obj, ObjectNode old);
+}

@@ -1,0 +1,425 @@
+package io.hypernetes.apiserver.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hypernetes.api.json.Json;
+import io.hypernetes.api.json.Meta;
+import io.hypernetes.api.resource.ResourceType;
+import io.hypernetes.api.resource.ResourceTypes;
+import io.hypernetes.api.validation.FieldError;
+import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.store.CompactedException;
+import io.hypernetes.store.FutureRevisionException;
+import io.hypernetes.store.KeyExistsException;
+import io.hypernetes.store.KeyNotFoundException;
+import io.hypernetes.store.KeyValue;
+import io.hypernetes.store.RangeResult;
+import io.hypernetes.store.RevisionMismatchException;
+import io.hypernetes.store.Store;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * The generic registry of one resource: Kubernetes' object semantics on top of a {@link Store}.
+ *
+ * <p>Objects are stored as JSON under {@code /registry/<resource>/<namespace>/<name>} (cluster-scoped kinds
+ * without the namespace), without {@code metadata.resourceVersion}: the resourceVersion is the key's
+ * mod revision, filled in on every read, so it can never disagree with the store.
+ *
+ * <p>Every write goes through the same steps: server-set metadata, the kind's {@link Strategy}, defaulting,
+ * validation, then a conditional store write. A rejected write changes nothing.
+ */
+public final class ResourceStore {
+    private static final String GENERATE_CHARS = "bcdfghjklmnpqrstvwxz2456789";
+    private static final int GENERATE_ATTEMPTS = 8;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final ResourceType type;
+    private final Store store;
+    private final ObjectRules rules;
+    private final Clock clock;
+    private final Strategy strategy;
+    private final Registry registry;
+
+    ResourceStore(ResourceType type, Store store, ObjectRules rules, Clock clock, Registry registry) {
+        this.type = type;
+        this.store = store;
+        this.rules = rules;
+        this.clock = clock;
+        this.registry = registry;
+        this.strategy = Strategy.of(type);
+    }
+
+    public ResourceType type() {
+        return type;
+    }
+
+    // ---- keys and encoding
+
+    String key(String namespace, String name) {
+        return type.namespaced()
+                ? "/registry/" + type.plural() + "/" + namespace + "/" + name
+                : "/registry/" + type.plural() + "/" + name;
+    }
+
+    /** The key prefix of a namespace's objects, or of all objects when {@code namespace} is null. */
+    String prefix(String namespace) {
+        return namespace == null || !type.namespaced()
+                ? "/registry/" + type.plural() + "/"
+                : "/registry/" + type.plural() + "/" + namespace + "/";
+    }
+
+    public ObjectNode decode(KeyValue kv) {
+        return decode(kv.value(), kv.modRevision());
+    }
+
+    public static ObjectNode decode(byte[] value, long revision) {
+        try {
+            ObjectNode obj = (ObjectNode) Json.parse(value);
+            Meta.metadata(obj).put("resourceVersion", Long.toString(revision));
+            return obj;
+        } catch (IOException | ClassCastException e) {
+            throw ApiException.internal("stored object is corrupt: " + e.getMessage());
+        }
+    }
+
+    private static byte[] encode(ObjectNode obj) {
+        ObjectNode copy = obj.deepCopy();
+        Meta.metadata(copy).remove("resourceVersion");
+        return Json.bytes(copy);
+    }
+
+    // ---- reads
+
+    public ObjectNode get(String namespace, String name) {
+        return store.get(key(namespace, name)).map(this::decode).orElseThrow(() -> ApiException.notFound(type, name));
+    }
+
+    public Optional<ObjectNode> find(String namespace, String name) {
+        return store.get(key(namespace, name)).map(this::decode);
+    }
+
+    /** One page of a list. {@code continueToken} is what the previous page returned (null for the first). */
+    public record Page(List<ObjectNode> items, long revision, String continueToken, Long remaining) {}
+
+    public Page list(String namespace, Predicate<JsonNode> filter, int limit, String continueToken, long atRevision) {
+        String prefix = prefix(namespace);
+        String end = Store.prefixEnd(prefix);
+        String from = prefix;
+        long revision = atRevision;
+        if (continueToken != null && !continueToken.isEmpty()) {
+            Continue c = Continue.parse(continueToken, prefix);
+            from = c.start();
+            revision = c.revision();
+        }
+        List<ObjectNode> items = new ArrayList<>();
+        int chunk = limit <= 0 ? 0 : filter == null ? limit : Math.max(limit, 500);
+        Long remaining = null;
+        String next = null;
+        try {
+            scan:
+            while (true) {
+                RangeResult r = store.range(from, end, revision, chunk);
+                revision = r.revision();
+                List<KeyValue> kvs = r.kvs();
+                for (int i = 0; i < kvs.size(); i++) {
+                    ObjectNode obj = decode(kvs.get(i));
+                    if (filter != null && !filter.test(obj)) continue;
+                    items.add(obj);
+                    if (limit > 0 && items.size() == limit) {
+                        if (i < kvs.size() - 1 || r.more()) {
+                            next = new Continue(revision, kvs.get(i).key() + "\0").encode(prefix);
+                            if (filter == null) remaining = r.count() - (i + 1);
+                        }
+                        break scan;
+                    }
+                }
+                if (!r.more() || kvs.isEmpty()) break;
+                from = kvs.getLast().key() + "\0";
+            }
+        } catch (CompactedException e) {
+            if (continueToken != null) {
+                throw ApiException.gone("The provided continue parameter is too old to display a consistent list result. "
+                        + "You can start a new list without the continue parameter.");
+            }
+            throw ApiException.gone("too old resource version: " + atRevision + " (" + e.compactedRevision() + ")");
+        } catch (FutureRevisionException e) {
+            throw ApiException.timeout("Too large resource version: " + atRevision + ", current: " + store.revision());
+        }
+        return new Page(items, revision, next, remaining);
+    }
+
+    /** The continue token: the revision of the first page and the key to start from, opaque to clients. */
+    record Continue(long revision, String start) {
+        String encode(String prefix) {
+            ObjectNode o = Json.object().put("v", "meta.k8s.io/v1").put("rv", revision).put("start", start.substring(prefix.length()));
+            return Base64.getUrlEncoder().withoutPadding().encodeToString(Json.bytes(o));
+        }
+
+        static Continue parse(String token, String prefix) {
+            try {
+                JsonNode o = Json.parse(Base64.getUrlDecoder().decode(token));
+                String start = o.path("start").asText(null);
+                long rv = o.path("rv").asLong(0);
+                if (!"meta.k8s.io/v1".equals(o.path("v").asText()) || start == null || rv <= 0 || start.contains("/..")) {
+                    throw new IllegalArgumentException();
+                }
+                return new Continue(rv, prefix + start);
+            } catch (IOException | IllegalArgumentException e) {
+                throw ApiException.badRequest("continue key is not valid: " + token);
+            }
+        }
+    }
+
+    // ---- create
+
+    public ObjectNode create(String namespace, ObjectNode obj, boolean dryRun) {
+        ObjectNode meta = Meta.metadata(obj);
+        if (type.namespaced()) {
+            String ns = Meta.namespace(obj);
+            if (ns.isEmpty()) meta.put("namespace", namespace);
+            else if (!ns.equals(namespace)) {
+                throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+            }
+        } else {
+            meta.remove("namespace");
+        }
+        boolean generated = Meta.name(obj).isEmpty() && !Meta.text(obj, "generateName").isEmpty();
+        Instant now = clock.instant();
+        meta.put("uid", UUID.randomUUID().toString());
+        meta.put("creationTimestamp", Meta.timestamp(now));
+        meta.remove("resourceVersion");
+        meta.remove("deletionTimestamp");
+        meta.remove("deletionGracePeriodSeconds");
+        meta.remove("selfLink");
+        if (hasSpec()) meta.put("generation", 1);
+        else meta.remove("generation");
+        strategy.prepareForCreate(obj);
+        rules.applyDefaults(type, obj);
+
+        for (int attempt = 0; ; attempt++) {
+            if (generated) meta.put("name", Meta.text(obj, "generateName") + randomSuffix());
+            List<FieldError> errors = rules.validateCreate(type, obj);
+            if (!errors.isEmpty()) throw ApiException.invalid(type, Meta.name(obj), errors);
+            if (type.namespaced()) registry.checkNamespaceAcceptsContent(type, namespace, Meta.name(obj));
+            if (dryRun) {
+                if (find(namespace, Meta.name(obj)).isPresent()) throw ApiException.alreadyExists(type, Meta.name(obj));
+                return obj;
+            }
+            try {
+                KeyValue kv = store.create(key(namespace, Meta.name(obj)), encode(obj));
+                meta.put("resourceVersion", Long.toString(kv.modRevision()));
+                return obj;
+            } catch (KeyExistsException e) {
+                if (!generated || attempt + 1 >= GENERATE_ATTEMPTS) throw ApiException.alreadyExists(type, Meta.name(obj));
+            }
+        }
+    }
+
+    private boolean hasSpec() {
+        return type != ResourceTypes.CONFIGMAPS && type != ResourceTypes.SECRETS && type != ResourceTypes.EVENTS
+                && type != ResourceTypes.ENDPOINTS;
+    }
+
+    private static String randomSuffix() {
+        StringBuilder b = new StringBuilder(5);
+        for (int i = 0; i < 5; i++) b.append(GENERATE_CHARS.charAt(RANDOM.nextInt(GENERATE_CHARS.length())));
+        return b.toString();
+    }
+
+    // ---- update
+
+    /** Which part of an object an update may change. */
+    public enum Part { MAIN, STATUS, FINALIZE }
+
+    /**
+     * Replaces an object (PUT). The body's resourceVersion, when set, must be the current one.
+     */
+    public ObjectNode update(String namespace, String name, ObjectNode obj, Part part, boolean dryRun) {
+        String bodyName = Meta.name(obj);
+        if (!bodyName.isEmpty() && !bodyName.equals(name)) {
+            throw ApiException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
+        }
+        if (type.namespaced() && !Meta.namespace(obj).isEmpty() && !Meta.namespace(obj).equals(namespace)) {
+            throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+        String rv = Meta.resourceVersion(obj);
+        return mutate(namespace, name, rv.isEmpty() ? null : rv, current -> obj.deepCopy(), part, dryRun);
+    }
+
+    /**
+     * Read-modify-write with optimistic concurrency: reads the current object, applies {@code change}, and writes
+     * if nobody wrote in between, retrying otherwise. With {@code requiredVersion} set, a concurrent write is a
+     * 409 Conflict instead of a retry (the client asked for exactly that version).
+     */
+    public ObjectNode mutate(String namespace, String name, String requiredVersion, UnaryOperator<ObjectNode> change,
+            Part part, boolean dryRun) {
+        String key = key(namespace, name);
+        while (true) {
+            KeyValue kv = store.get(key).orElseThrow(() -> ApiException.notFound(type, name));
+            ObjectNode old = decode(kv);
+            if (requiredVersion != null && !requiredVersion.equals(Long.toString(kv.modRevision()))) {
+                throw ApiException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
+            }
+            ObjectNode updated = change.apply(old.deepCopy());
+            String newRv = Meta.resourceVersion(updated);
+            if (requiredVersion == null && !newRv.isEmpty() && !newRv.equals(Long.toString(kv.modRevision()))) {
+                throw ApiException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
+            }
+            ObjectNode next = prepareUpdate(updated, old, part);
+            if (next.equals(old)) return old;
+            boolean finished = Meta.deleting(next) && !Meta.hasFinalizers(next) && !pendingSpecFinalizers(next)
+                    && next.path("metadata").path("deletionGracePeriodSeconds").asLong(0) == 0;
+            if (dryRun) return next;
+            try {
+                if (finished) {
+                    Store.Deleted d = store.delete(key, kv.modRevision());
+                    Meta.metadata(next).put("resourceVersion", Long.toString(d.revision()));
+                } else {
+                    KeyValue written = store.update(key, encode(next), kv.modRevision());
+                    Meta.metadata(next).put("resourceVersion", Long.toString(written.modRevision()));
+                }
+                return next;
+            } catch (RevisionMismatchException | KeyNotFoundException e) {
+                if (requiredVersion != null) {
+                    throw ApiException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
+                }
+            }
+        }
+    }
+
+    private boolean pendingSpecFinalizers(JsonNode obj) {
+        JsonNode f = obj.path("spec").path("finalizers");
+        return type == ResourceTypes.NAMESPACES && f.isArray() && !f.isEmpty();
+    }
+
+    private ObjectNode prepareUpdate(ObjectNode obj, ObjectNode old, Part part) {
+        if (!obj.has("apiVersion")) obj.put("apiVersion", type.apiVersion());
+        if (!obj.has("kind")) obj.put("kind", type.kind());
+        ObjectNode meta = Meta.metadata(obj);
+        ObjectNode oldMeta = Meta.metadata(old);
+        String uid = Meta.uid(obj);
+        if (!uid.isEmpty() && !uid.equals(Meta.uid(old))) {
+            throw ApiException.conflict(type, Meta.name(old),
+                    "Precondition failed: UID in precondition: " + uid + ", UID in object meta: " + Meta.uid(old));
+        }
+        for (String f : new String[] {"name", "namespace", "uid", "creationTimestamp", "deletionTimestamp",
+                "deletionGracePeriodSeconds", "generation"}) {
+            copyField(oldMeta, meta, f);
+        }
+        meta.remove("resourceVersion");
+        meta.remove("selfLink");
+        ObjectNode result;
+        switch (part) {
+            case MAIN -> {
+                if (strategy.hasStatus()) copyField(old, obj, "status");
+                result = obj;
+            }
+            case STATUS -> {
+                result = old.deepCopy();
+                copyField(obj, result, "status");
+                Meta.metadata(result).remove("resourceVersion");
+            }
+            case FINALIZE -> {
+                result = old.deepCopy();
+                ArrayNode fin = obj.path("spec").path("finalizers").isArray()
+                        ? (ArrayNode) obj.path("spec").path("finalizers") : Json.MAPPER.createArrayNode();
+                ((ObjectNode) result.withObject("/spec")).set("finalizers", fin);
+                Meta.metadata(result).remove("resourceVersion");
+            }
+            default -> throw new IllegalStateException();
+        }
+        rules.applyDefaults(type, result);
+        if (hasSpec() && !Json.MAPPER.valueToTree(specOf(result)).equals(specOf(old))) {
+            Meta.metadata(result).put("generation", old.path("metadata").path("generation").asLong(0) + 1);
+        }
+        ObjectNode oldForCompare = old.deepCopy();
+        Meta.metadata(oldForCompare).remove("resourceVersion");
+        List<FieldError> errors = rules.validateUpdate(type, result, oldForCompare);
+        if (!errors.isEmpty()) throw ApiException.invalid(type, Meta.name(old), errors);
+        if (result.equals(oldForCompare)) return old;
+        return result;
+    }
+
+    /** Everything but metadata and status: a change here is a new generation. */
+    private static ObjectNode specOf(ObjectNode obj) {
+        ObjectNode s = obj.deepCopy();
+        s.remove("metadata");
+        s.remove("status");
+        return s;
+    }
+
+    private static void copyField(ObjectNode from, ObjectNode to, String field) {
+        JsonNode v = from.get(field);
+        if (v == null) to.remove(field);
+        else to.set(field, v.deepCopy());
+    }
+
+    // ---- delete
+
+    /** The client's {@code DeleteOptions}. */
+    public record DeleteOptions(Long gracePeriodSeconds, String uid, String resourceVersion, boolean dryRun) {}
+
+    /** The object as the delete left it, and whether it is gone (else it waits for its grace period or finalizers). */
+    public record Deletion(ObjectNode object, boolean gone) {}
+
+    public Deletion delete(String namespace, String name, DeleteOptions options) {
+        String key = key(namespace, name);
+        while (true) {
+            KeyValue kv = store.get(key).orElseThrow(() -> ApiException.notFound(type, name));
+            ObjectNode obj = decode(kv);
+            if (options.uid() != null && !options.uid().equals(Meta.uid(obj))) {
+                throw ApiException.conflict(type, name, "Precondition failed: UID in precondition: " + options.uid()
+                        + ", UID in object meta: " + Meta.uid(obj));
+            }
+            if (options.resourceVersion() != null && !options.resourceVersion().equals(Long.toString(kv.modRevision()))) {
+                throw ApiException.conflict(type, name, "Precondition failed: ResourceVersion in precondition: "
+                        + options.resourceVersion() + ", ResourceVersion in object meta: " + kv.modRevision());
+            }
+            long grace = strategy.gracePeriod(obj, options.gracePeriodSeconds());
+            boolean finalizers = Meta.hasFinalizers(obj) || pendingSpecFinalizers(obj);
+            try {
+                if (grace == 0 && !finalizers) {
+                    if (options.dryRun()) return new Deletion(obj, true);
+                    store.delete(key, kv.modRevision());
+                    return new Deletion(obj, true);
+                }
+                ObjectNode marked = obj.deepCopy();
+                ObjectNode meta = Meta.metadata(marked);
+                Instant now = clock.instant();
+                if (!Meta.deleting(obj)) {
+                    meta.put("deletionTimestamp", Meta.timestamp(now.plusSeconds(grace)));
+                    meta.put("deletionGracePeriodSeconds", grace);
+                    if (type == ResourceTypes.NAMESPACES) marked.withObject("/status").put("phase", "Terminating");
+                } else {
+                    long current = obj.path("metadata").path("deletionGracePeriodSeconds").asLong(0);
+                    if (grace >= current) return new Deletion(obj, false);
+                    meta.put("deletionTimestamp", Meta.timestamp(now.plusSeconds(grace)));
+                    meta.put("deletionGracePeriodSeconds", grace);
+                }
+                if (grace == 0 && !finalizers) {
+                    if (options.dryRun()) return new Deletion(marked, true);
+                    store.delete(key, kv.modRevision());
+                    return new Deletion(marked, true);
+                }
+                if (options.dryRun()) return new Deletion(marked, false);
+                meta.remove("resourceVersion");
+                KeyValue written = store.update(key, encode(marked), kv.modRevision());
+                meta.put("resourceVersion", Long.toString(written.modRevision()));
+                return new Deletion(marked, false);
+            } catch (RevisionMismatchException | KeyNotFoundException e) {
+                // somebody wrote in between: decide again on the new state
+            }
+        }
+    }
+}

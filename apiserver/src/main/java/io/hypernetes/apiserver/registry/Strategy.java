@@ -1,0 +1,43 @@
+package io.hypernetes.apiserver.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hypernetes.api.resource.ResourceType;
+import io.hypernetes.api.resource.ResourceTypes;
+
+/**
+ * What differs between kinds in the generic create/update/delete flow of {@link ResourceStore}, as Kubernetes'
+ * {@code RESTCreateStrategy}/{@code RESTUpdateStrategy}/{@code RESTGracefulDeleteStrategy}. Defaulting and
+ * validation are in {@code io.hypernetes.api.validation}; this is only what the registry itself decides.
+ */
+class Strategy {
+    final ResourceType type;
+
+    Strategy(ResourceType type) {
+        this.type = type;
+    }
+
+    static Strategy of(ResourceType type) {
+        if (type == ResourceTypes.PODS) return new PodStrategy();
+        if (type == ResourceTypes.NAMESPACES) return new NamespaceStrategy();
+        return new Strategy(type);
+    }
+
+    /** Whether the kind has a status the main resource may not change (a {@code status} subresource). */
+    boolean hasStatus() {
+        return type.subresources().contains("status");
+    }
+
+    /** Server-side fields of a new object, beyond what every kind gets (uid, timestamps, generation). */
+    void prepareForCreate(ObjectNode obj) {
+        if (hasStatus() && type != ResourceTypes.NODES) obj.remove("status");
+    }
+
+    /**
+     * Seconds to wait before the object really goes; 0 deletes at once. {@code requested} is the client's
+     * {@code gracePeriodSeconds}, or null.
+     */
+    long gracePeriod(JsonNode obj, Long requested) {
+        return 0;
+    }
+}

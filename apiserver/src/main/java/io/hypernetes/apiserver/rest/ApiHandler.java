@@ -1,0 +1,131 @@
+package io.hypernetes.apiserver.rest;
+
+import io.hypernetes.api.json.Json;
+import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.http.Handler;
+import io.hypernetes.apiserver.http.HttpExchange;
+import io.hypernetes.apiserver.registry.Registry;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The root of the API: health, version, metrics, discovery, OpenAPI, and {@code /api/v1} resources.
+ * Records {@code apiserver_request_duration_seconds} by verb and resource for every non-streaming request.
+ */
+public final class ApiHandler implements Handler {
+    private static final Logger log = LoggerFactory.getLogger(ApiHandler.class);
+    /** Kubernetes' request latency buckets (seconds), so dashboards and SLO queries carry over. */
+    private static final double[] BUCKETS = {0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0, 1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60};
+
+    private final ResourceHandler resources;
+    private final WatchHandler watches;
+    private final PrometheusMeterRegistry metrics;
+    private final OpenApiDocuments openApi;
+    private final BooleanSupplier ready;
+    private final String serverAddress;
+
+    public ApiHandler(Registry registry, ObjectChecks checks, OpenApiDocuments openApi, PrometheusMeterRegistry metrics,
+            Duration bookmarkInterval, BooleanSupplier ready, String serverAddress, Clock clock) {
+        this.watches = new WatchHandler(registry.store(), checks, bookmarkInterval);
+        this.resources = new ResourceHandler(registry, checks, watches, clock);
+        this.metrics = metrics;
+        this.openApi = openApi;
+        this.ready = ready;
+        this.serverAddress = serverAddress;
+        Gauge.builder("apiserver.longrunning.requests", watches::openWatches).tag("verb", "WATCH").register(metrics);
+    }
+
+    @Override
+    public void handle(HttpExchange ex) throws Exception {
+        String path = ex.path();
+        if (path.length() > 1 && path.endsWith("/")) path = path.substring(0, path.length() - 1);
+        switch (path) {
+            case "/healthz", "/livez" -> {
+                text(ex, 200, "ok");
+                return;
+            }
+            case "/readyz" -> {
+                if (ready.getAsBoolean()) text(ex, 200, "ok");
+                else text(ex, 503, "[-]store not ready\nreadyz check failed");
+                return;
+            }
+            case "/version" -> {
+                json(ex, Json.bytes(Discovery.version()));
+                return;
+            }
+            default -> { }
+        }
+        if (!ex.user().authenticated()) throw ApiException.unauthorized();
+        if (!ex.method().equals("GET") && !path.startsWith("/api/v1/")) throw ApiException.methodNotAllowed(ex.method() + " is not supported on " + path);
+        switch (path) {
+            case "/metrics" -> ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
+            case "/api" -> discovery(ex, Discovery.apiVersions(serverAddress));
+            case "/apis" -> discovery(ex, Discovery.apiGroupList());
+            case "/api/v1" -> discovery(ex, Discovery.coreResources());
+            default -> {
+                if (path.equals("/openapi/v2") || path.startsWith("/openapi/v3")) {
+                    openApi(ex, path);
+                } else if (path.startsWith("/api/v1/")) {
+                    resource(ex, path);
+                } else {
+                    throw ApiException.notFoundPath();
+                }
+            }
+        }
+    }
+
+    private void resource(HttpExchange ex, String path) throws Exception {
+        List<String> segments = Arrays.asList(path.substring("/api/v1/".length()).split("/", -1));
+        Optional<Target> target = Target.parse(segments);
+        if (target.isEmpty()) throw ApiException.notFoundPath();
+        Target t = target.get();
+        String verb = ResourceHandler.verb(ex.method(), t, ex);
+        long start = System.nanoTime();
+        try {
+            resources.handle(ex, t);
+        } finally {
+            String resource = t.type().plural();
+            String sub = t.subresource() == null ? "" : t.subresource();
+            String code = Integer.toString(ex.status());
+            Counter.builder("apiserver.request").tags("verb", verb, "resource", resource, "subresource", sub, "code", code)
+                    .register(metrics).increment();
+            if (!verb.equals("WATCH")) {
+                Duration took = Duration.ofNanos(System.nanoTime() - start);
+                Timer.builder("apiserver.request.duration").description("Response latency by verb and resource")
+                        .tags("verb", verb, "resource", resource, "subresource", sub)
+                        .serviceLevelObjectives(Arrays.stream(BUCKETS).mapToObj(s -> Duration.ofNanos((long) (s * 1e9))).toArray(Duration[]::new))
+                        .register(metrics).record(took);
+                if (took.toMillis() > 1000) log.warn("slow request: {} {} took {} ms", verb, path, took.toMillis());
+            }
+        }
+    }
+
+    private void discovery(HttpExchange ex, com.fasterxml.jackson.databind.JsonNode doc) {
+        ResourceHandler.respond(ex, 200, MediaTypes.negotiate(ex.header("Accept"), false), doc);
+    }
+
+    private void openApi(HttpExchange ex, String path) {
+        Optional<byte[]> doc = openApi.document(path);
+        if (doc.isEmpty()) throw ApiException.notFoundPath();
+        json(ex, doc.get());
+    }
+
+    private static void text(HttpExchange ex, int code, String body) {
+        ex.respond(code, "text/plain; charset=utf-8", body.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void json(HttpExchange ex, byte[] body) {
+        ex.respond(200, "application/json", body);
+    }
+}

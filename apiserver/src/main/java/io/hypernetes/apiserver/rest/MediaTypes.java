@@ -1,0 +1,78 @@
+package io.hypernetes.apiserver.rest;
+
+import io.hypernetes.apiserver.http.ApiException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/** Content negotiation as the Kubernetes API server does it, for the media types Hypernetes speaks. */
+final class MediaTypes {
+    static final String JSON = "application/json";
+    static final String YAML = "application/yaml";
+    static final String PROTOBUF = "application/vnd.kubernetes.protobuf";
+    static final String JSON_PATCH = "application/json-patch+json";
+    static final String MERGE_PATCH = "application/merge-patch+json";
+    static final String STRATEGIC_MERGE_PATCH = "application/strategic-merge-patch+json";
+    static final String APPLY_PATCH = "application/apply-patch+yaml";
+
+    private MediaTypes() {}
+
+    /** One entry of an Accept header: the type and its parameters (as=Table;v=v1;g=meta.k8s.io). */
+    record MediaType(String type, Map<String, String> params) {
+        String param(String name) {
+            return params.getOrDefault(name, "");
+        }
+    }
+
+    /** What the client will read: plain objects, a Table, or metadata only; as JSON or YAML. */
+    enum Shape { OBJECT, TABLE, METADATA }
+
+    record Output(String contentType, Shape shape) {
+        boolean yaml() {
+            return contentType.equals(YAML);
+        }
+    }
+
+    static List<MediaType> parse(String header) {
+        List<MediaType> out = new ArrayList<>();
+        if (header == null || header.isBlank()) return out;
+        for (String part : header.split(",")) {
+            String[] bits = part.trim().split(";");
+            Map<String, String> params = new LinkedHashMap<>();
+            for (int i = 1; i < bits.length; i++) {
+                int eq = bits[i].indexOf('=');
+                if (eq > 0) params.put(bits[i].substring(0, eq).trim().toLowerCase(Locale.ROOT), bits[i].substring(eq + 1).trim());
+            }
+            out.add(new MediaType(bits[0].trim().toLowerCase(Locale.ROOT), params));
+        }
+        return out;
+    }
+
+    /** Picks the first acceptable representation in the client's order, as Kubernetes does. */
+    static Output negotiate(String accept, boolean tableAllowed) {
+        List<MediaType> types = parse(accept);
+        if (types.isEmpty()) return new Output(JSON, Shape.OBJECT);
+        for (MediaType m : types) {
+            boolean json = m.type().equals(JSON) || m.type().equals("*/*") || m.type().equals("application/*");
+            boolean yaml = m.type().equals(YAML);
+            if (!json && !yaml) continue;
+            String as = m.param("as");
+            String ct = yaml ? YAML : JSON;
+            if (as.isEmpty()) return new Output(ct, Shape.OBJECT);
+            boolean metaGroup = m.param("g").equals("meta.k8s.io") && (m.param("v").equals("v1") || m.param("v").equals("v1beta1"));
+            if (!metaGroup) continue;
+            if (as.equals("Table") && tableAllowed) return new Output(ct, Shape.TABLE);
+            if (as.equals("PartialObjectMetadata") || as.equals("PartialObjectMetadataList")) return new Output(ct, Shape.METADATA);
+        }
+        throw ApiException.notAcceptable();
+    }
+
+    /** The media type of a request body, without parameters; JSON when absent. */
+    static String contentType(String header) {
+        if (header == null || header.isBlank()) return JSON;
+        int semi = header.indexOf(';');
+        return (semi < 0 ? header : header.substring(0, semi)).trim().toLowerCase(Locale.ROOT);
+    }
+}

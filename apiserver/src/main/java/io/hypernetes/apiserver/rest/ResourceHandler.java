@@ -1,0 +1,466 @@
+package io.hypernetes.apiserver.rest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hypernetes.api.json.Json;
+import io.hypernetes.api.json.Meta;
+import io.hypernetes.api.patch.JsonMergePatch;
+import io.hypernetes.api.patch.JsonPatch;
+import io.hypernetes.api.patch.PatchException;
+import io.hypernetes.api.patch.StrategicMergePatch;
+import io.hypernetes.api.resource.ResourceType;
+import io.hypernetes.api.resource.ResourceTypes;
+import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.http.HttpExchange;
+import io.hypernetes.apiserver.registry.Registry;
+import io.hypernetes.apiserver.registry.ResourceStore;
+import io.hypernetes.apiserver.registry.ResourceStore.Part;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.function.Predicate;
+
+/**
+ * Kubernetes' REST semantics for one request on a resource: create, get, list, watch, update, patch, delete and
+ * deletecollection, with dry runs, field validation, selectors, paging, and the status, finalize and binding
+ * subresources. Storage semantics live in {@link ResourceStore}; this class speaks HTTP.
+ */
+final class ResourceHandler {
+    private static final Set<String> FIELD_VALIDATION = Set.of("Strict", "Warn", "Ignore");
+
+    private final Registry registry;
+    private final ObjectChecks checks;
+    private final WatchHandler watches;
+    private final Clock clock;
+
+    ResourceHandler(Registry registry, ObjectChecks checks, WatchHandler watches, Clock clock) {
+        this.registry = registry;
+        this.checks = checks;
+        this.watches = watches;
+        this.clock = clock;
+    }
+
+    /** The verb for metrics and logs, as Kubernetes names them. */
+    static String verb(String method, Target t, HttpExchange ex) {
+        return switch (method) {
+            case "GET" -> t.collection() ? (watching(t, ex) ? "WATCH" : "LIST") : "GET";
+            case "POST" -> "POST";
+            case "PUT" -> "PUT";
+            case "PATCH" -> "PATCH";
+            case "DELETE" -> t.collection() ? "DELETECOLLECTION" : "DELETE";
+            default -> method;
+        };
+    }
+
+    static boolean watching(Target t, HttpExchange ex) {
+        String w = ex.query("watch");
+        return t.legacyWatch() || "true".equals(w) || "1".equals(w);
+    }
+
+    void handle(HttpExchange ex, Target t) throws Exception {
+        t.checkNames();
+        ResourceStore store = registry.of(t.type());
+        String method = ex.method();
+        if (t.legacyWatch() && !(method.equals("GET") && (t.collection() || t.subresource() == null))) {
+            throw ApiException.methodNotAllowed("watch paths support only GET");
+        }
+        if (t.collection()) {
+            switch (method) {
+                case "GET" -> {
+                    if (watching(t, ex)) watches.watch(ex, t, store);
+                    else list(ex, t, store);
+                }
+                case "POST" -> create(ex, t, store);
+                case "DELETE" -> deleteCollection(ex, t, store);
+                default -> throw ApiException.methodNotAllowed(method + " is not supported on a collection");
+            }
+            return;
+        }
+        if (t.legacyWatch()) {
+            watches.watchOne(ex, t, store);
+            return;
+        }
+        String sub = t.subresource();
+        if ("binding".equals(sub)) {
+            if (!method.equals("POST")) throw ApiException.methodNotAllowed("binding supports only POST");
+            bind(ex, t, store);
+            return;
+        }
+        if ("finalize".equals(sub) && !method.equals("PUT")) throw ApiException.methodNotAllowed("finalize supports only PUT");
+        Part part = sub == null ? Part.MAIN : sub.equals("status") ? Part.STATUS : Part.FINALIZE;
+        switch (method) {
+            case "GET" -> {
+                if ("true".equals(ex.query("watch")) || "1".equals(ex.query("watch"))) watches.watchOne(ex, t, store);
+                else respondObject(ex, 200, t.type(), store.get(t.namespace(), t.name()));
+            }
+            case "PUT" -> update(ex, t, store, part);
+            case "PATCH" -> patch(ex, t, store, part);
+            case "DELETE" -> {
+                if (sub != null) throw ApiException.methodNotAllowed("DELETE is not supported on " + sub);
+                delete(ex, t, store);
+            }
+            default -> throw ApiException.methodNotAllowed(method + " is not supported");
+        }
+    }
+
+    // ---- reads
+
+    private void list(HttpExchange ex, Target t, ResourceStore store) {
+        Predicate<JsonNode> filter = selector(checks, ex, t);
+        int limit = intParam(ex, "limit", 0);
+        String cont = ex.query("continue");
+        long at = listRevision(ex, cont);
+        ResourceStore.Page page = store.list(t.namespace(), filter, Math.max(0, limit), cont, at);
+        MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
+        ObjectNode listMeta = Json.object().put("resourceVersion", Long.toString(page.revision()));
+        if (page.continueToken() != null) listMeta.put("continue", page.continueToken());
+        if (page.remaining() != null) listMeta.put("remainingItemCount", page.remaining());
+        ObjectNode body;
+        switch (out.shape()) {
+            case TABLE -> {
+                body = Tables.table(t.type(), page.items(), ex.query("includeObject"), true);
+                body.set("metadata", listMeta);
+            }
+            case METADATA -> {
+                body = Json.object().put("kind", "PartialObjectMetadataList").put("apiVersion", "meta.k8s.io/v1");
+                body.set("metadata", listMeta);
+                ArrayNode items = body.putArray("items");
+                page.items().forEach(o -> items.add(Tables.partialMetadata(o)));
+            }
+            default -> {
+                body = Json.object().put("kind", t.type().listKind()).put("apiVersion", t.type().apiVersion());
+                body.set("metadata", listMeta);
+                ArrayNode items = body.putArray("items");
+                page.items().forEach(items::add);
+            }
+        }
+        respond(ex, 200, out, body);
+    }
+
+    /** The revision a list reads at: latest unless the client asked for an exact one. */
+    private static long listRevision(HttpExchange ex, String cont) {
+        String rv = ex.query("resourceVersion");
+        String match = ex.query("resourceVersionMatch");
+        if (cont != null && !cont.isEmpty()) {
+            if (rv != null && !rv.isEmpty()) throw ApiException.badRequest("specifying resource version is not allowed when using continue");
+            return 0;
+        }
+        if (match != null && !match.isEmpty()) {
+            if (rv == null || rv.isEmpty()) throw ApiException.badRequest("resourceVersionMatch is forbidden unless resourceVersion is provided");
+            if (!match.equals("Exact") && !match.equals("NotOlderThan")) {
+                throw ApiException.badRequest("resourceVersionMatch: Unsupported value: \"" + match + "\": supported values: \"Exact\", \"NotOlderThan\"");
+            }
+        }
+        long v = parseResourceVersion(rv);
+        return "Exact".equals(match) ? v : 0;
+    }
+
+    static long parseResourceVersion(String rv) {
+        if (rv == null || rv.isEmpty()) return 0;
+        try {
+            long v = Long.parseLong(rv);
+            if (v < 0) throw new NumberFormatException();
+            return v;
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid resource version: " + rv);
+        }
+    }
+
+    /** The request's label and field selectors as one predicate (null for none); shared with {@link WatchHandler}. */
+    static Predicate<JsonNode> selector(ObjectChecks checks, HttpExchange ex, Target t) {
+        String label = ex.query("labelSelector");
+        String field = ex.query("fieldSelector");
+        return checks.selector(t.type(), label == null ? "" : label, field == null ? "" : field);
+    }
+
+    // ---- writes
+
+    private void create(HttpExchange ex, Target t, ResourceStore store) {
+        boolean dryRun = dryRun(ex);
+        ObjectNode obj = decodeObject(ex, t.type());
+        if (t.type().namespaced() && t.namespace() == null) {
+            throw ApiException.methodNotAllowed("POST to " + t.type().plural() + " needs a namespace in the path");
+        }
+        ObjectNode created = store.create(t.namespace(), obj, dryRun);
+        respondObject(ex, 201, t.type(), created);
+    }
+
+    private void update(HttpExchange ex, Target t, ResourceStore store, Part part) {
+        boolean dryRun = dryRun(ex);
+        ObjectNode obj = decodeObject(ex, t.type());
+        respondObject(ex, 200, t.type(), store.update(t.namespace(), t.name(), obj, part, dryRun));
+    }
+
+    private void patch(HttpExchange ex, Target t, ResourceStore store, Part part) {
+        boolean dryRun = dryRun(ex);
+        String type = MediaTypes.contentType(ex.header("Content-Type"));
+        String validation = fieldValidation(ex);
+        if (type.equals(MediaTypes.APPLY_PATCH)) {
+            throw new ApiException(415, "UnsupportedMediaType",
+                    "server-side apply (application/apply-patch+yaml) is not supported yet; use client-side kubectl apply", null);
+        }
+        if (!type.equals(MediaTypes.JSON_PATCH) && !type.equals(MediaTypes.MERGE_PATCH) && !type.equals(MediaTypes.STRATEGIC_MERGE_PATCH)) {
+            throw new ApiException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: "
+                    + "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json", null);
+        }
+        JsonNode patch = parse(ex.body(), MediaTypes.JSON);
+        ResourceType rt = t.type();
+        ObjectNode result = store.mutate(t.namespace(), t.name(), null, current -> {
+            JsonNode patched;
+            try {
+                patched = switch (type) {
+                    case MediaTypes.JSON_PATCH -> JsonPatch.apply(current, patch);
+                    case MediaTypes.MERGE_PATCH -> JsonMergePatch.apply(current, patch);
+                    default -> StrategicMergePatch.apply(current, patch, checks.patchMeta(rt));
+                };
+            } catch (PatchException e) {
+                throw patchError(e, rt, t.name());
+            }
+            if (!(patched instanceof ObjectNode o)) throw ApiException.badRequest("the patch did not produce an object");
+            checkKind(o, rt);
+            checkFields(ex, rt, o, validation);
+            return o;
+        }, part, dryRun);
+        respondObject(ex, 200, rt, result);
+    }
+
+    private static ApiException patchError(PatchException e, ResourceType type, String name) {
+        return e.code() == 400
+                ? ApiException.badRequest(e.getMessage())
+                : new ApiException(e.code(), e.status().reason, e.getMessage(), null);
+    }
+
+    private void delete(HttpExchange ex, Target t, ResourceStore store) {
+        ResourceStore.Deletion d = store.delete(t.namespace(), t.name(), deleteOptions(ex));
+        respondObject(ex, d.gone() ? 200 : 202, t.type(), d.object());
+    }
+
+    private void deleteCollection(HttpExchange ex, Target t, ResourceStore store) {
+        if (t.type().namespaced() && t.namespace() == null) {
+            throw ApiException.methodNotAllowed("deletecollection of " + t.type().plural() + " needs a namespace in the path");
+        }
+        ResourceStore.DeleteOptions options = deleteOptions(ex);
+        Predicate<JsonNode> filter = selector(checks, ex, t);
+        ResourceStore.Page page = store.list(t.namespace(), filter, 0, null, 0);
+        ObjectNode body = Json.object().put("kind", t.type().listKind()).put("apiVersion", t.type().apiVersion());
+        ArrayNode items = body.putArray("items");
+        for (ObjectNode o : page.items()) {
+            try {
+                items.add(store.delete(t.namespace() == null ? Meta.namespace(o) : t.namespace(), Meta.name(o),
+                        new ResourceStore.DeleteOptions(options.gracePeriodSeconds(), null, null, options.dryRun())).object());
+            } catch (ApiException e) {
+                if (e.code() != 404) throw e;
+            }
+        }
+        body.putObject("metadata").put("resourceVersion", Long.toString(registry.store().revision()));
+        respond(ex, 200, MediaTypes.negotiate(ex.header("Accept"), false), body);
+    }
+
+    private ResourceStore.DeleteOptions deleteOptions(HttpExchange ex) {
+        Long grace = ex.query("gracePeriodSeconds") == null ? null : (long) intParam(ex, "gracePeriodSeconds", 0);
+        String uid = null;
+        String rv = null;
+        boolean dryRun = dryRun(ex);
+        if (ex.body().length > 0) {
+            JsonNode opts = parse(ex.body(), MediaTypes.contentType(ex.header("Content-Type")));
+            if (!opts.isObject()) throw ApiException.badRequest("DeleteOptions must be an object");
+            if (opts.has("gracePeriodSeconds") && !opts.get("gracePeriodSeconds").isNull()) {
+                if (!opts.get("gracePeriodSeconds").canConvertToLong()) throw ApiException.badRequest("gracePeriodSeconds must be an integer");
+                grace = opts.get("gracePeriodSeconds").asLong();
+            }
+            JsonNode pre = opts.path("preconditions");
+            if (pre.hasNonNull("uid")) uid = pre.get("uid").asText();
+            if (pre.hasNonNull("resourceVersion")) rv = pre.get("resourceVersion").asText();
+            for (JsonNode d : opts.path("dryRun")) {
+                if (!d.asText().equals("All")) throw ApiException.badRequest("Invalid dryRun value: " + d.asText());
+                dryRun = true;
+            }
+            String policy = opts.path("propagationPolicy").asText("");
+            if (!policy.isEmpty() && !Set.of("Orphan", "Background", "Foreground").contains(policy)) {
+                throw ApiException.badRequest("propagationPolicy: Unsupported value: \"" + policy
+                        + "\": supported values: \"Foreground\", \"Background\", \"Orphan\"");
+            }
+        }
+        if (grace != null && grace < 0) grace = 0L;
+        return new ResourceStore.DeleteOptions(grace, uid, rv, dryRun);
+    }
+
+    /** POST pods/{name}/binding: assigns a pod to a node, once. */
+    private void bind(HttpExchange ex, Target t, ResourceStore pods) {
+        boolean dryRun = dryRun(ex);
+        JsonNode binding = parse(ex.body(), MediaTypes.contentType(ex.header("Content-Type")));
+        if (!binding.isObject()) throw ApiException.badRequest("the body must be a Binding object");
+        String kind = binding.path("kind").asText("Binding");
+        if (!kind.equals("Binding")) throw ApiException.badRequest("expected kind Binding, got " + kind);
+        String bodyName = binding.path("metadata").path("name").asText("");
+        if (!bodyName.isEmpty() && !bodyName.equals(t.name())) {
+            throw ApiException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + t.name() + ")");
+        }
+        String node = binding.path("target").path("name").asText("");
+        if (node.isEmpty()) {
+            throw ApiException.invalid(ResourceTypes.PODS, t.name(),
+                    List.of(io.hypernetes.api.validation.FieldError.required("target.name", "the node to bind to")));
+        }
+        pods.mutate(t.namespace(), t.name(), null, pod -> {
+            ObjectNode spec = pod.withObject("/spec");
+            String current = spec.path("nodeName").asText("");
+            if (!current.isEmpty()) {
+                throw ApiException.conflict(ResourceTypes.PODS, t.name(), "pod " + t.name() + " is already assigned to node \"" + current + "\"");
+            }
+            if (Meta.deleting(pod)) throw ApiException.conflict(ResourceTypes.PODS, t.name(), "pod is being deleted");
+            spec.put("nodeName", node);
+            return pod;
+        }, Part.MAIN, dryRun);
+        pods.mutate(t.namespace(), t.name(), null, pod -> {
+            ObjectNode status = pod.withObject("/status");
+            ArrayNode conditions = status.has("conditions") ? (ArrayNode) status.get("conditions") : status.putArray("conditions");
+            for (int i = conditions.size() - 1; i >= 0; i--) {
+                if (conditions.get(i).path("type").asText().equals("PodScheduled")) conditions.remove(i);
+            }
+            conditions.addObject().put("type", "PodScheduled").put("status", "True")
+                    .putNull("lastProbeTime").put("lastTransitionTime", Meta.timestamp(clock.instant()));
+            return pod;
+        }, Part.STATUS, dryRun);
+        ObjectNode status = Json.object().put("kind", "Status").put("apiVersion", "v1");
+        status.putObject("metadata");
+        status.put("status", "Success").put("code", 201);
+        respond(ex, 201, MediaTypes.negotiate(ex.header("Accept"), false), status);
+    }
+
+    // ---- decoding and checks
+
+    private ObjectNode decodeObject(HttpExchange ex, ResourceType type) {
+        String validation = fieldValidation(ex);
+        JsonNode node = parse(ex.body(), MediaTypes.contentType(ex.header("Content-Type")));
+        if (!(node instanceof ObjectNode obj)) {
+            throw ApiException.badRequest("the body of the request must be a JSON or YAML object, got " + node.getNodeType().name().toLowerCase());
+        }
+        checkKind(obj, type);
+        checkFields(ex, type, obj, validation);
+        return obj;
+    }
+
+    /** Parses a request body; malformed input is a 400 naming what is wrong and where. */
+    static JsonNode parse(byte[] body, String contentType) {
+        if (body.length == 0) throw ApiException.badRequest("the request body is empty");
+        try {
+            return switch (contentType) {
+                case MediaTypes.JSON, MediaTypes.JSON_PATCH, MediaTypes.MERGE_PATCH, MediaTypes.STRATEGIC_MERGE_PATCH -> Json.parse(body);
+                case MediaTypes.YAML -> {
+                    JsonNode n = Json.YAML.readTree(body);
+                    if (n == null || n.isMissingNode()) throw ApiException.badRequest("the request body is empty");
+                    yield n;
+                }
+                case MediaTypes.PROTOBUF -> throw new ApiException(415, "UnsupportedMediaType",
+                        "protobuf bodies are not supported yet; send application/json or application/yaml", null);
+                default -> throw ApiException.unsupportedMediaType(contentType);
+            };
+        } catch (JsonProcessingException e) {
+            String what = contentType.equals(MediaTypes.YAML) ? "YAML" : "JSON";
+            throw ApiException.badRequest("the request body is not valid " + what + ": " + e.getOriginalMessage()
+                    + (e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")"));
+        } catch (IOException e) {
+            throw ApiException.badRequest("the request body could not be read: " + e.getMessage());
+        }
+    }
+
+    private static void checkKind(ObjectNode obj, ResourceType type) {
+        JsonNode kind = obj.get("kind");
+        JsonNode apiVersion = obj.get("apiVersion");
+        if (kind == null || kind.asText().isEmpty()) {
+            throw ApiException.badRequest("Object 'Kind' is missing in '" + abbreviate(Json.string(obj)) + "'");
+        }
+        if (apiVersion == null || apiVersion.asText().isEmpty()) {
+            throw ApiException.badRequest("Object 'apiVersion' is missing in '" + abbreviate(Json.string(obj)) + "'");
+        }
+        if (!kind.isTextual() || !apiVersion.isTextual()) throw ApiException.badRequest("kind and apiVersion must be strings");
+        if (!apiVersion.asText().equals(type.apiVersion())) {
+            throw ApiException.badRequest("the API version in the data (" + apiVersion.asText()
+                    + ") does not match the expected API version (" + type.apiVersion() + ")");
+        }
+        if (!kind.asText().equals(type.kind())) {
+            throw ApiException.badRequest("the kind in the data (" + kind.asText() + ") does not match the expected kind ("
+                    + type.kind() + ") of " + type.plural());
+        }
+        JsonNode meta = obj.get("metadata");
+        if (meta != null && !meta.isObject() && !meta.isNull()) throw ApiException.badRequest("metadata must be an object");
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() > 200 ? s.substring(0, 200) + "..." : s;
+    }
+
+    private void checkFields(HttpExchange ex, ResourceType type, ObjectNode obj, String validation) {
+        List<String> typeErrors = checks.typeErrors(type, obj);
+        if (!typeErrors.isEmpty()) {
+            throw ApiException.badRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a "
+                    + type.kind() + ": " + String.join(", ", typeErrors));
+        }
+        if (validation.equals("Ignore")) return;
+        List<String> unknown = checks.unknownFields(type, obj);
+        if (unknown.isEmpty()) return;
+        if (validation.equals("Strict")) {
+            throw ApiException.badRequest("strict decoding error: " + String.join(", ", unknown));
+        }
+        unknown.forEach(ex::warn);
+    }
+
+    private static String fieldValidation(HttpExchange ex) {
+        String v = ex.query("fieldValidation");
+        if (v == null || v.isEmpty()) return "Warn";
+        if (!FIELD_VALIDATION.contains(v)) {
+            throw ApiException.badRequest("fieldValidation: Unsupported value: \"" + v + "\": supported values: \"Ignore\", \"Strict\", \"Warn\"");
+        }
+        return v;
+    }
+
+    private static boolean dryRun(HttpExchange ex) {
+        List<String> values = ex.queryAll("dryRun");
+        for (String v : values) {
+            if (!v.equals("All")) throw ApiException.badRequest("Invalid dryRun value: " + v + " (supported: All)");
+        }
+        return !values.isEmpty();
+    }
+
+    static int intParam(HttpExchange ex, String name, int dflt) {
+        String v = ex.query(name);
+        if (v == null || v.isEmpty()) return dflt;
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw ApiException.badRequest("invalid " + name + ": " + v);
+        }
+    }
+
+    // ---- responses
+
+    private void respondObject(HttpExchange ex, int code, ResourceType type, ObjectNode obj) {
+        MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
+        JsonNode body = switch (out.shape()) {
+            case TABLE -> Tables.table(type, List.of(obj), ex.query("includeObject"), true);
+            case METADATA -> Tables.partialMetadata(obj);
+            case OBJECT -> obj;
+        };
+        respond(ex, code, out, body);
+    }
+
+    static void respond(HttpExchange ex, int code, MediaTypes.Output out, JsonNode body) {
+        try {
+            byte[] bytes = out.yaml() ? Json.YAML.writeValueAsBytes(body) : Json.bytes(body);
+            ex.respond(code, out.contentType(), bytes);
+        } catch (JsonProcessingException e) {
+            throw ApiException.internal(e.getMessage());
+        }
+    }
+
+    static Duration timeout(HttpExchange ex, Duration dflt) {
+        String v = ex.query("timeoutSeconds");
+        if (v == null || v.isEmpty()) return dflt;
+        int s = intParam(ex, "timeoutSeconds", 0);
+        return s <= 0 ? dflt : Duration.ofSeconds(s);
+    }
+}

@@ -1,0 +1,195 @@
+package io.hypernetes.apiserver.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hypernetes.api.json.Json;
+import io.hypernetes.api.json.Meta;
+import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.http.HttpExchange;
+import io.hypernetes.apiserver.registry.ResourceStore;
+import io.hypernetes.store.CompactedException;
+import io.hypernetes.store.Store;
+import io.hypernetes.store.WatchClosedException;
+import io.hypernetes.store.WatchEvent;
+import java.io.ByteArrayOutputStream;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Predicate;
+
+/**
+ * Watch as Kubernetes streams it: a chunked response of {@code {"type": ..., "object": ...}} lines.
+ *
+ * <p>Without a resourceVersion (or with "0") the stream opens with ADDED events for every current object, then
+ * follows changes; with one, it replays every change after it, or sends a 410 Expired ERROR event when that
+ * history is compacted (clients then relist). Selectors apply to both sides of a change, so an object that stops
+ * matching is reported DELETED and one that starts matching ADDED, as the Kubernetes watch cache does.
+ * Bookmarks carry the latest revision when nothing else happens; the stream ends after {@code timeoutSeconds}.
+ */
+final class WatchHandler {
+    /** Kubernetes' default: a watch lasts between the minimum request timeout and twice that. */
+    private static final Duration MIN_REQUEST_TIMEOUT = Duration.ofMinutes(30);
+
+    private final Store store;
+    private final ObjectChecks checks;
+    private final Duration bookmarkInterval;
+    private final AtomicInteger open = new AtomicInteger();
+
+    WatchHandler(Store store, ObjectChecks checks, Duration bookmarkInterval) {
+        this.store = store;
+        this.checks = checks;
+        this.bookmarkInterval = bookmarkInterval;
+    }
+
+    int openWatches() {
+        return open.get();
+    }
+
+    void watchOne(HttpExchange ex, Target t, ResourceStore resources) throws InterruptedException {
+        Predicate<JsonNode> sel = ResourceHandler.selector(checks, ex, t);
+        String name = t.name();
+        Predicate<JsonNode> byName = o -> Meta.name(o).equals(name);
+        watch(ex, t, resources, sel == null ? byName : byName.and(sel));
+    }
+
+    void watch(HttpExchange ex, Target t, ResourceStore resources) throws InterruptedException {
+        watch(ex, t, resources, ResourceHandler.selector(checks, ex, t));
+    }
+
+    private void watch(HttpExchange ex, Target t, ResourceStore resources, Predicate<JsonNode> filter) throws InterruptedException {
+        MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
+        String rv = ex.query("resourceVersion");
+        long from = ResourceHandler.parseResourceVersion(rv);
+        boolean bookmarks = "true".equals(ex.query("allowWatchBookmarks"));
+        boolean initialEvents = "true".equals(ex.query("sendInitialEvents"));
+        if (ex.query("sendInitialEvents") != null && !"NotOlderThan".equals(ex.query("resourceVersionMatch"))) {
+            throw ApiException.badRequest("sendInitialEvents is forbidden unless resourceVersionMatch is NotOlderThan");
+        }
+        long spread = MIN_REQUEST_TIMEOUT.toSeconds();
+        Duration timeout = ResourceHandler.timeout(ex, Duration.ofSeconds(spread + ThreadLocalRandom.current().nextLong(spread)));
+        Instant deadline = Instant.now().plus(timeout);
+
+        List<ObjectNode> initial = List.of();
+        long start;
+        if (from == 0 || initialEvents) {
+            ResourceStore.Page page = resources.list(t.namespace(), filter, 0, null, 0);
+            initial = page.items();
+            start = page.revision() + 1;
+        } else {
+            start = from + 1;
+        }
+        String prefix = watchPrefix(t);
+        Store.Watch w;
+        try {
+            w = store.watch(prefix, Store.prefixEnd(prefix), start);
+        } catch (CompactedException e) {
+            HttpExchange.Stream s = ex.stream(200, MediaTypes.JSON);
+            s.write(line("ERROR", ApiException.gone("too old resource version: " + from + " (" + e.compactedRevision() + ")").status()));
+            s.close();
+            return;
+        }
+        open.incrementAndGet();
+        ex.onClose(w::close);
+        EventEncoder encoder = new EventEncoder(t, out, ex.query("includeObject"));
+        HttpExchange.Stream stream = ex.stream(200, MediaTypes.JSON);
+        try {
+            ByteArrayOutputStream batch = new ByteArrayOutputStream();
+            for (ObjectNode o : initial) batch.writeBytes(encoder.event("ADDED", o));
+            if (initialEvents) {
+                ObjectNode b = bookmark(t, start - 1);
+                Meta.metadata(b).putObject("annotations").put("k8s.io/initial-events-end", "true");
+                batch.writeBytes(line("BOOKMARK", b));
+            }
+            if (batch.size() > 0) stream.write(batch.toByteArray());
+            Instant lastSent = Instant.now();
+            while (ex.isOpen()) {
+                Duration left = Duration.between(Instant.now(), deadline);
+                if (left.isNegative() || left.isZero()) break;
+                List<WatchEvent> events = w.poll(bookmarks && left.compareTo(bookmarkInterval) > 0 ? bookmarkInterval : left);
+                batch.reset();
+                for (WatchEvent e : events) {
+                    byte[] line = encoder.change(e, filter);
+                    if (line != null) batch.writeBytes(line);
+                }
+                if (batch.size() > 0) {
+                    stream.write(batch.toByteArray());
+                    lastSent = Instant.now();
+                } else if (bookmarks && Duration.between(lastSent, Instant.now()).compareTo(bookmarkInterval) >= 0) {
+                    stream.write(line("BOOKMARK", bookmark(t, w.progressRevision())));
+                    lastSent = Instant.now();
+                }
+            }
+        } catch (CompactedException e) {
+            stream.write(line("ERROR", ApiException.gone("too old resource version: " + from + " (" + e.compactedRevision() + ")").status()));
+        } catch (WatchClosedException e) {
+            // the client went away or the server is stopping
+        } finally {
+            open.decrementAndGet();
+            w.close();
+            stream.close();
+        }
+    }
+
+    private static String watchPrefix(Target t) {
+        String base = "/registry/" + t.type().plural() + "/";
+        return t.type().namespaced() && t.namespace() != null ? base + t.namespace() + "/" : base;
+    }
+
+    private static ObjectNode bookmark(Target t, long revision) {
+        ObjectNode b = Json.object().put("kind", t.type().kind()).put("apiVersion", t.type().apiVersion());
+        b.putObject("metadata").put("resourceVersion", Long.toString(revision));
+        return b;
+    }
+
+    static byte[] line(String type, JsonNode object) {
+        ObjectNode e = Json.object().put("type", type);
+        e.set("object", object);
+        byte[] json = Json.bytes(e);
+        byte[] withNewline = java.util.Arrays.copyOf(json, json.length + 1);
+        withNewline[json.length] = '\n';
+        return withNewline;
+    }
+
+    /** Turns store changes into watch events in the representation the client asked for. */
+    private static final class EventEncoder {
+        private final Target target;
+        private final MediaTypes.Output out;
+        private final String includeObject;
+        private boolean columnsSent;
+
+        EventEncoder(Target target, MediaTypes.Output out, String includeObject) {
+            this.target = target;
+            this.out = out;
+            this.includeObject = includeObject;
+        }
+
+        byte[] event(String type, ObjectNode obj) {
+            JsonNode body = switch (out.shape()) {
+                case TABLE -> {
+                    ObjectNode table = Tables.table(target.type(), List.of(obj), includeObject, !columnsSent);
+                    columnsSent = true;
+                    Meta.metadata(table).put("resourceVersion", Meta.resourceVersion(obj));
+                    yield table;
+                }
+                case METADATA -> Tables.partialMetadata(obj);
+                case OBJECT -> obj;
+            };
+            return line(type, body);
+        }
+
+        /** The event for one store change, or null when the selector hides it on both sides. */
+        byte[] change(WatchEvent e, Predicate<JsonNode> filter) {
+            ObjectNode prev = e.prevKv() == null ? null : ResourceStore.decode(e.prevKv().value(), e.revision());
+            boolean prevMatches = prev != null && (filter == null || filter.test(prev));
+            if (e.type() == WatchEvent.Type.DELETE) {
+                return prevMatches ? event("DELETED", prev) : null;
+            }
+            ObjectNode cur = ResourceStore.decode(e.kv().value(), e.revision());
+            boolean curMatches = filter == null || filter.test(cur);
+            if (curMatches) return event(prev == null || !prevMatches ? "ADDED" : "MODIFIED", cur);
+            return prevMatches ? event("DELETED", cur) : null;
+        }
+    }
+}

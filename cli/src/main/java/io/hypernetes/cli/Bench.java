@@ -1,0 +1,13 @@
+package io.hypernetes.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** {@code hypernetes bench}: benchmarks that print figures. */
+@Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures.", subcommands = {io.hypernetes.cli.bench.ApiBench.class})
+final class Bench implements Runnable {
+    @Override
+    public void run() {
+        new CommandLine(this).usage(System.out);
+    }
+}
