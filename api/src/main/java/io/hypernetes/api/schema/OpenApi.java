@@ -60,11 +60,13 @@ public final class OpenApi {
     private final Map<String, Document> v3;
     private final Document v3Discovery;
     private final Document v2;
+    private final Document v2Protobuf;
 
-    private OpenApi(Map<String, Document> v3, Document v3Discovery, Document v2) {
+    private OpenApi(Map<String, Document> v3, Document v3Discovery, Document v2, Document v2Protobuf) {
         this.v3 = v3;
         this.v3Discovery = v3Discovery;
         this.v2 = v2;
+        this.v2Protobuf = v2Protobuf;
     }
 
     /** The documents for everything Hypernetes serves. */
@@ -98,7 +100,8 @@ public final class OpenApi {
             discoveryPaths.putObject(e.getKey()).put("serverRelativeURL", "/openapi/v3/" + e.getKey() + "?hash=" + d.hash());
         }
         List<PathItem> all = byDoc.values().stream().flatMap(List::stream).toList();
-        return new OpenApi(Map.copyOf(v3), document(discovery), document(v2Document(all, defs, serverVersion)));
+        return new OpenApi(Map.copyOf(v3), document(discovery), document(v2Document(all, defs, serverVersion)),
+                document(v2Protobuf(serverVersion)));
     }
 
     /** The body of {@code GET /openapi/v3}. */
@@ -115,6 +118,46 @@ public final class OpenApi {
     /** The Swagger 2.0 document of everything, as JSON. */
     public Document v2Json() {
         return v2;
+    }
+
+    /**
+     * The body for {@code GET /openapi/v2} when kubectl asks for
+     * {@code application/com.github.proto-openapi.spec.v2@v1.0+protobuf} (answer with Content-Type
+     * {@code application/com.github.proto-openapi.spec.v2.v1.0+protobuf}).
+     *
+     * <p>kubectl 1.27 and 1.28 fetch and parse this before explain, create, apply, replace and edit, and fail when it
+     * is missing or not protobuf; they then use the v3 documents for everything that matters. So this is a valid but
+     * minimal gnostic {@code openapi_v2.Document} (swagger and info only): with no definitions, old kubectl treats
+     * Network like a custom resource (JSON merge patch on client-side apply) rather than misreading a partial encoding.
+     */
+    public Document v2Protobuf() {
+        return v2Protobuf;
+    }
+
+    private static JsonNode v2Protobuf(String version) {
+        java.io.ByteArrayOutputStream info = new java.io.ByteArrayOutputStream();
+        protoString(info, 1, "Hypernetes");
+        protoString(info, 2, version);
+        java.io.ByteArrayOutputStream doc = new java.io.ByteArrayOutputStream();
+        protoString(doc, 1, "2.0");
+        protoBytes(doc, 2, info.toByteArray());
+        return Json.NODES.binaryNode(doc.toByteArray());
+    }
+
+    private static void protoString(java.io.ByteArrayOutputStream out, int field, String value) {
+        protoBytes(out, field, value.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+    }
+
+    /** A length-delimited protobuf field: tag (field number, wire type 2), varint length, bytes. */
+    private static void protoBytes(java.io.ByteArrayOutputStream out, int field, byte[] value) {
+        out.write(field << 3 | 2);
+        int n = value.length;
+        while (n >= 0x80) {
+            out.write(n & 0x7f | 0x80);
+            n >>>= 7;
+        }
+        out.write(n);
+        out.writeBytes(value);
     }
 
     // ---- the operations, independent of OpenAPI version ----
@@ -456,7 +499,7 @@ public final class OpenApi {
     }
 
     private static Document document(JsonNode doc) {
-        byte[] body = Json.bytes(doc);
+        byte[] body = doc.isBinary() ? ((com.fasterxml.jackson.databind.node.BinaryNode) doc).binaryValue() : Json.bytes(doc);
         try {
             return new Document(body, HexFormat.of().withUpperCase().formatHex(MessageDigest.getInstance("SHA-512").digest(body)));
         } catch (NoSuchAlgorithmException e) {

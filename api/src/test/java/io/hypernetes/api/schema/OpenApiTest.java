@@ -133,6 +133,16 @@ class OpenApiTest {
                 .isEqualTo("Network");
     }
 
+    @Test
+    void v2ProtobufIsAMinimalGnosticDocument() {
+        byte[] pb = api.v2Protobuf().body();
+        // field 1 (swagger) = "2.0", then field 2 (info) holding title and version
+        assertThat(pb).startsWith(0x0A, 3, '2', '.', '0', 0x12);
+        String text = new String(pb, java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(text).contains("Hypernetes").contains("v1.33.0");
+        assertThat(pb[6]).isEqualTo((byte) (pb.length - 7));
+    }
+
     private static List<String> fieldNames(JsonNode n) {
         List<String> out = new ArrayList<>();
         n.fieldNames().forEachRemaining(out::add);
