@@ -2,7 +2,7 @@ package io.hypernetes.apiserver;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.resource.ResourceType;
-//TEMP import io.hypernetes.api.validation.Defaults;
+import io.hypernetes.api.validation.Defaults;
 import io.hypernetes.api.validation.FieldError;
 import io.hypernetes.api.validation.Validation;
 import io.hypernetes.apiserver.registry.ObjectRules;
@@ -12,7 +12,7 @@ import java.util.List;
 final class ApiObjectRules implements ObjectRules {
     @Override
     public void applyDefaults(ResourceType type, ObjectNode obj) {
-        //TEMP Defaults.apply(type, obj);
+        Defaults.apply(type, obj);
     }
 
     @Override

@@ -3,6 +3,8 @@ package io.hypernetes.apiserver;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.api.patch.PatchMeta;
 import io.hypernetes.api.resource.ResourceType;
+import io.hypernetes.api.schema.FieldValidation;
+import io.hypernetes.api.schema.OpenApi;
 import io.hypernetes.api.schema.SchemaRegistry;
 import io.hypernetes.api.selector.FieldSelector;
 import io.hypernetes.api.selector.LabelSelector;
@@ -22,12 +24,14 @@ final class SchemaObjectChecks implements ObjectChecks {
 
     @Override
     public List<String> unknownFields(ResourceType type, JsonNode obj) {
-        return List.of();
+        return FieldValidation.check(schema, type.schema(), obj).warnings();
     }
 
     @Override
     public List<String> typeErrors(ResourceType type, JsonNode obj) {
-        return List.of();
+        // the decoder stops at its first error, and so does the message
+        return FieldValidation.check(schema, type.schema(), obj).typeMismatches().stream()
+                .limit(1).map(FieldValidation.Issue::message).toList();
     }
 
     @Override
@@ -55,7 +59,22 @@ final class SchemaObjectChecks implements ObjectChecks {
         return obj -> labels.matches(obj.path("metadata").path("labels")) && fields.matches(obj);
     }
 
+    /** {@code /openapi/v2} (protobuf when asked, as client-go asks) and the {@code /openapi/v3} documents. */
     static OpenApiDocuments openApi() {
-        return path -> Optional.empty();
+        OpenApi docs = OpenApi.core();
+        return (path, accept) -> {
+            if (path.equals("/openapi/v2")) {
+                boolean protobuf = accept != null && accept.contains("protobuf");
+                OpenApi.Document d = protobuf ? docs.v2Protobuf() : docs.v2Json();
+                return Optional.of(new OpenApiDocuments.Document(
+                        protobuf ? "application/com.github.proto-openapi.spec.v2.v1.0+protobuf" : "application/json", d.body(), d.etag()));
+            }
+            if (path.equals("/openapi/v3")) {
+                OpenApi.Document d = docs.v3Discovery();
+                return Optional.of(new OpenApiDocuments.Document("application/json", d.body(), d.etag()));
+            }
+            return docs.v3Document(path.substring("/openapi/v3/".length()))
+                    .map(d -> new OpenApiDocuments.Document("application/json", d.body(), d.etag()));
+        };
     }
 }

@@ -116,9 +116,8 @@ public final class ApiHandler implements Handler {
     }
 
     private void openApi(HttpExchange ex, String path) {
-        Optional<byte[]> doc = openApi.document(path);
-        if (doc.isEmpty()) throw ApiException.notFoundPath();
-        json(ex, doc.get());
+        OpenApiDocuments.Document doc = openApi.document(path, ex.header("Accept")).orElseThrow(ApiException::notFoundPath);
+        ex.respond(200, doc.contentType(), doc.body());
     }
 
     private static void text(HttpExchange ex, int code, String body) {

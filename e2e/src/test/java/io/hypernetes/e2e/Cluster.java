@@ -1,0 +1,126 @@
+package io.hypernetes.e2e;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * {@code ./hypernetes up} as a user starts it: its own process, on a data directory, with its output collected.
+ * The end-to-end tests drive it with stock kubectl and kill it the hard way.
+ */
+final class Cluster implements AutoCloseable {
+    static final Path ROOT = findRoot();
+    private static final Pattern UP = Pattern.compile("Hypernetes is up in \\d+ ms: (https://\\S+)");
+
+    final Path dataDir;
+    private final Process process;
+    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private final String url;
+
+    private Cluster(Path dataDir) {
+        this.dataDir = dataDir;
+        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("hypernetes").toString(), "up", "--data-dir", dataDir.toString(),
+                "--port", "0", "--bind-address", "127.0.0.1", "--watch-bookmark-interval", "2s")
+                .redirectErrorStream(true);
+        pb.environment().put("HYPERNETES_SKIP_BUILD", "1");
+        try {
+            process = pb.start();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        CompletableFuture<String> ready = new CompletableFuture<>();
+        Thread.ofVirtual().start(() -> {
+            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                String line;
+                while ((line = r.readLine()) != null) {
+                    output.add(line);
+                    Matcher m = UP.matcher(line);
+                    if (m.find()) ready.complete(m.group(1));
+                }
+            } catch (IOException ignored) {
+                // the process ended
+            }
+            ready.completeExceptionally(new IllegalStateException("hypernetes up exited: " + String.join("\n", output)));
+        });
+        try {
+            url = ready.get(120, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            process.destroyForcibly();
+            throw new IllegalStateException("hypernetes up did not start: " + String.join("\n", output), e);
+        }
+    }
+
+    static Cluster start(Path dataDir) {
+        return new Cluster(dataDir);
+    }
+
+    String url() {
+        return url;
+    }
+
+    Path kubeconfig() {
+        return dataDir.resolve("admin.kubeconfig");
+    }
+
+    long pid() {
+        return process.pid();
+    }
+
+    String output() {
+        return String.join("\n", output);
+    }
+
+    /** Ctrl-C: SIGINT, then wait for a clean exit. */
+    int interrupt() throws IOException, InterruptedException {
+        new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start().waitFor();
+        if (!process.waitFor(30, TimeUnit.SECONDS)) throw new IllegalStateException("did not stop on SIGINT");
+        return process.exitValue();
+    }
+
+    /** kill -9. */
+    void kill() throws InterruptedException {
+        process.destroyForcibly();
+        process.waitFor(30, TimeUnit.SECONDS);
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
+            } catch (InterruptedException e) {
+                process.destroyForcibly();
+            }
+        }
+    }
+
+    private static Path findRoot() {
+        Path p = Path.of("").toAbsolutePath();
+        while (p != null && !Files.exists(p.resolve("hypernetes"))) p = p.getParent();
+        if (p == null) throw new IllegalStateException("cannot find the repository root (the hypernetes script)");
+        return p;
+    }
+
+    static void awaitTrue(Duration timeout, java.util.function.BooleanSupplier condition) throws InterruptedException {
+        Instant end = Instant.now().plus(timeout);
+        while (Instant.now().isBefore(end)) {
+            if (condition.getAsBoolean()) return;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("condition not met within " + timeout);
+    }
+}

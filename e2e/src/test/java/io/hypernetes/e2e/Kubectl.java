@@ -1,0 +1,84 @@
+package io.hypernetes.e2e;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/** A stock kubectl binary, run against one kubeconfig. */
+record Kubectl(Path binary, Path kubeconfig) {
+    private static final Path SDK = Path.of("/usr/lib/google-cloud-sdk/bin");
+
+    /** What one run printed. */
+    record Result(int exit, String stdout, String stderr) {
+        Result ok() {
+            if (exit != 0) throw new AssertionError("kubectl exited " + exit + "\nstdout: " + stdout + "\nstderr: " + stderr);
+            return this;
+        }
+    }
+
+    /** The oldest and the newest versioned kubectl the machine has (kubectl.1.27 … kubectl.1.33). */
+    static List<Path> oldestAndNewest() {
+        try (Stream<Path> files = Files.list(SDK)) {
+            List<Path> versioned = files.filter(p -> p.getFileName().toString().matches("kubectl\\.1\\.\\d+"))
+                    .sorted(Comparator.comparingInt(p -> Integer.parseInt(p.getFileName().toString().substring("kubectl.1.".length()))))
+                    .toList();
+            if (versioned.isEmpty()) throw new IllegalStateException("no versioned kubectl in " + SDK);
+            return versioned.size() == 1 ? versioned : List.of(versioned.getFirst(), versioned.getLast());
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Result run(String... args) {
+        return run(Map.of(), null, args);
+    }
+
+    Result run(Map<String, String> env, byte[] stdin, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binary.toString());
+        cmd.add("--kubeconfig=" + kubeconfig);
+        cmd.addAll(List.of(args));
+        try {
+            Path out = Files.createTempFile("kubectl", ".out");
+            Path err = Files.createTempFile("kubectl", ".err");
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putAll(env);
+            pb.environment().put("HOME", kubeconfig.getParent().toString());
+            Process p = pb.start();
+            if (stdin != null) p.getOutputStream().write(stdin);
+            p.getOutputStream().close();
+            if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("kubectl " + String.join(" ", args) + " timed out");
+            }
+            Result r = new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8), Files.readString(err, StandardCharsets.UTF_8));
+            Files.delete(out);
+            Files.delete(err);
+            return r;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /** Starts a long-running kubectl (e.g. {@code get -w}); the caller reads its output file and destroys it. */
+    Process start(Path output, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(binary.toString());
+        cmd.add("--kubeconfig=" + kubeconfig);
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(output.toFile()).redirectErrorStream(true);
+        pb.environment().put("HOME", kubeconfig.getParent().toString());
+        return pb.start();
+    }
+}

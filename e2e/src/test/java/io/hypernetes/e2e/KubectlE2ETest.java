@@ -1,0 +1,108 @@
+package io.hypernetes.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Stock kubectl against {@code ./hypernetes up}: the steps a user takes, with the oldest and the newest kubectl on
+ * this machine, each against a fresh cluster.
+ */
+class KubectlE2ETest {
+
+    static List<Path> kubectls() {
+        return Kubectl.oldestAndNewest();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("kubectls")
+    void userJourney(Path binary, @TempDir Path dir) throws Exception {
+        try (Cluster cluster = Cluster.start(dir.resolve("data"))) {
+            Kubectl k = new Kubectl(binary, cluster.kubeconfig());
+            Path seed = dir.resolve("seed.yaml");
+            try (InputStream in = KubectlE2ETest.class.getResourceAsStream("seed.yaml")) {
+                Files.write(seed, in.readAllBytes());
+            }
+
+            assertThat(k.run("create", "namespace", "demo").ok().stdout()).contains("namespace/demo created");
+            assertThat(k.run("get", "namespaces").ok().stdout()).contains("demo", "default", "kube-system", "Active");
+
+            // The seed's Network, Namespace and Pod, as written.
+            String applied = k.run("apply", "-f", seed.toString()).ok().stdout();
+            assertThat(applied).contains("network/net1 created", "namespace/ns1 created", "pod/nginx created");
+            assertThat(k.run("get", "namespace", "ns1", "-o", "jsonpath={.spec.network}").ok().stdout()).isEqualTo("net1");
+            assertThat(k.run("get", "networks").ok().stdout()).contains("net1", "065f210a2ca9442aad898ab129426350");
+
+            String wide = k.run("get", "pods", "-n", "ns1", "-o", "wide").ok().stdout();
+            assertThat(wide.lines().findFirst().orElseThrow())
+                    .containsSubsequence("NAME", "READY", "STATUS", "RESTARTS", "AGE", "IP", "NODE", "NOMINATED NODE", "READINESS GATES");
+            assertThat(wide).containsPattern("nginx\\s+0/1\\s+Pending\\s+0\\s+\\S+\\s+<none>\\s+<none>");
+
+            String yaml = k.run("get", "pod", "nginx", "-n", "ns1", "-o", "yaml").ok().stdout();
+            assertThat(yaml).contains("volumeID: 651b2a7b-683e-47e1-bdd6-e3c62e8f91c0", "fsType: ext4", "uid:", "resourceVersion:");
+
+            // get -w sees the label change made while it watches.
+            Path watchOut = dir.resolve("watch.out");
+            Process watch = k.start(watchOut, "get", "pods", "-n", "ns1", "-w", "--show-labels");
+            try {
+                Cluster.awaitTrue(Duration.ofSeconds(30), () -> read(watchOut).contains("nginx"));
+                assertThat(k.run("label", "pod", "nginx", "-n", "ns1", "tier=web").ok().stdout()).contains("pod/nginx labeled");
+                Cluster.awaitTrue(Duration.ofSeconds(30), () -> read(watchOut).contains("tier=web"));
+            } finally {
+                watch.destroy();
+            }
+
+            assertThat(k.run("annotate", "pod", "nginx", "-n", "ns1", "note=hello").ok().stdout()).contains("pod/nginx annotate") // kubectl 1.27 prints "annotate", later ones "annotated";
+            assertThat(k.run("get", "pod", "nginx", "-n", "ns1", "-o", "jsonpath={.metadata.labels.tier}/{.metadata.annotations.note}")
+                    .ok().stdout()).isEqualTo("web/hello");
+
+            // A changed re-apply goes through kubectl's client-side three-way patch.
+            Files.writeString(seed, Files.readString(seed).replace("image: nginx", "image: nginx:1.25").replace("labels: {app: nginx}", "labels: {app: nginx, release: stable}"));
+            assertThat(k.run("apply", "-f", seed.toString()).ok().stdout()).contains("pod/nginx configured");
+            assertThat(k.run("get", "pod", "nginx", "-n", "ns1", "-o", "jsonpath={.spec.containers[0].image} {.metadata.labels.release} {.metadata.labels.tier}")
+                    .ok().stdout()).isEqualTo("nginx:1.25 stable web");
+
+            // kubectl edit through an editor that rewrites the annotation.
+            Map<String, String> editor = Map.of("KUBE_EDITOR", "sed -i s/note:\\ hello/note:\\ edited/");
+            assertThat(k.run(editor, null, "edit", "pod", "nginx", "-n", "ns1").ok().stdout()).contains("pod/nginx edited");
+            assertThat(k.run("get", "pod", "nginx", "-n", "ns1", "-o", "jsonpath={.metadata.annotations.note}").ok().stdout()).isEqualTo("edited");
+
+            String described = k.run("describe", "pod", "nginx", "-n", "ns1").ok().stdout();
+            assertThat(described).contains("Name:", "nginx", "Namespace:", "ns1", "Status:", "Pending", "nginx:1.25", "Volumes:");
+            assertThat(k.run("describe", "network", "net1").ok().stdout()).contains("net1", "065f210a2ca9442aad898ab129426350");
+
+            String explained = k.run("explain", "pod.spec.containers").ok().stdout();
+            assertThat(explained).contains("image", "FIELDS");
+            assertThat(k.run("explain", "networks.spec").ok().stdout()).contains("tenantID");
+
+            assertThat(k.run("delete", "pod", "nginx", "-n", "ns1").ok().stdout()).contains("pod \"nginx\" deleted");
+            assertThat(k.run("get", "pods", "-n", "ns1").stderr()).contains("No resources found");
+
+            // Errors reach the user as Kubernetes words them.
+            Kubectl.Result missing = k.run("get", "pod", "nope", "-n", "ns1");
+            assertThat(missing.exit()).isNotZero();
+            assertThat(missing.stderr()).contains("pods \"nope\" not found");
+            Kubectl.Result invalid = k.run("create", "namespace", "Bad_Name");
+            assertThat(invalid.exit()).isNotZero();
+            assertThat(invalid.stderr()).contains("Invalid value", "Bad_Name");
+        }
+    }
+
+    private static String read(Path p) {
+        try {
+            return Files.exists(p) ? Files.readString(p, StandardCharsets.UTF_8) : "";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
