@@ -62,7 +62,8 @@ class KubectlE2ETest {
                 watch.destroy();
             }
 
-            assertThat(k.run("annotate", "pod", "nginx", "-n", "ns1", "note=hello").ok().stdout()).contains("pod/nginx annotate") // kubectl 1.27 prints "annotate", later ones "annotated";
+            // kubectl 1.27 prints "annotate", later ones "annotated"
+            assertThat(k.run("annotate", "pod", "nginx", "-n", "ns1", "note=hello").ok().stdout()).contains("pod/nginx annotate");
             assertThat(k.run("get", "pod", "nginx", "-n", "ns1", "-o", "jsonpath={.metadata.labels.tier}/{.metadata.annotations.note}")
                     .ok().stdout()).isEqualTo("web/hello");
 
