@@ -99,6 +99,7 @@ class DurabilityE2ETest {
             present.put(name, value);
         }
         assertThat(present).containsAllEntriesOf(acknowledged);
+        System.out.printf("durability: %d acknowledged writes all present (%d objects stored)%n", acknowledged.size(), present.size());
     }
 
     private static void createNamespace(KubeClient client, String name) {
