@@ -124,10 +124,13 @@ public final class HttpServer implements AutoCloseable {
             var headers = req.headers().copy();
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             SSLSession session = ssl == null ? null : ssl.engine().getSession();
-            Runnable resume = () -> ch.eventLoop().execute(() -> {
-                ch.config().setAutoRead(true);
-                ch.read();
-            });
+            Runnable resume = () -> {
+                if (ch.eventLoop().isShuttingDown()) return;
+                ch.eventLoop().execute(() -> {
+                    ch.config().setAutoRead(true);
+                    ch.read();
+                });
+            };
             requests.execute(() -> {
                 User user = User.ANONYMOUS;
                 ApiException authError = null;
