@@ -111,7 +111,7 @@ public final class EmbeddedStore implements Store {
             lastRevision = snapshotRevision;
             rebuildEvents();
         }
-        journal = Journal.recover(dir, snapshotRevision, options.segmentBytes(), this::replay, this::committed);
+        journal = Journal.recover(dir, snapshotRevision, options.segmentBytes(), writeLock, this::replay, this::committed);
         hub.publish(lastRevision, List.of());
         journal.start();
     }

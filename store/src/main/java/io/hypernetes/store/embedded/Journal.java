@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.Lock;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.zip.CRC32C;
 
@@ -118,6 +119,7 @@ final class Journal implements AutoCloseable {
     private final DataDir dir;
     private final long segmentBytes;
     private final Committed committed;
+    private final Lock writeLock;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition work = lock.newCondition();
     private final List<Long> segments; // guarded by lock; the last is the active one
@@ -132,10 +134,11 @@ final class Journal implements AutoCloseable {
     private long activeBase;
     private long activeSize;
 
-    private Journal(DataDir dir, long segmentBytes, Committed committed, List<Long> segments, FileChannel active,
-                    long activeSize, long revision) {
+    private Journal(DataDir dir, long segmentBytes, Lock writeLock, Committed committed, List<Long> segments,
+                    FileChannel active, long activeSize, long revision) {
         this.dir = dir;
         this.segmentBytes = segmentBytes;
+        this.writeLock = writeLock;
         this.committed = committed;
         this.segments = segments;
         this.active = active;
@@ -148,9 +151,13 @@ final class Journal implements AutoCloseable {
     /**
      * Replays every entry after {@code snapshotRevision}, cuts off a torn tail, and returns the log ready to append.
      *
+     * @param writeLock the lock writers hold while they append and apply; the committer takes batches only under
+     *                  it, so a batch is never made visible while one of its writes is still half applied in memory
+     *
      * @throws StorageFailureException if the log is damaged anywhere but at its tail, or has a gap
      */
-    static Journal recover(DataDir dir, long snapshotRevision, long segmentBytes, Replay replay, Committed committed)
+    static Journal recover(DataDir dir, long snapshotRevision, long segmentBytes, Lock writeLock, Replay replay,
+                           Committed committed)
             throws IOException {
         List<Long> bases = new ArrayList<>(dir.segments());
         if (bases.isEmpty()) {
@@ -205,7 +212,7 @@ final class Journal implements AutoCloseable {
             active.force(true);
         }
         active.position(validEnd);
-        return new Journal(dir, segmentBytes, committed, bases, active, validEnd, revision);
+        return new Journal(dir, segmentBytes, writeLock, committed, bases, active, validEnd, revision);
     }
 
     void start() {
@@ -275,12 +282,22 @@ final class Journal implements AutoCloseable {
             lock.lock();
             try {
                 while (open.isEmpty() && !closing) work.awaitUninterruptibly();
-                if (open.isEmpty()) return; // closing, and everything appended is written
+            } finally {
+                lock.unlock();
+            }
+            writeLock.lock(); // always before our own lock, as writers take them
+            lock.lock();
+            try {
+                if (open.isEmpty()) {
+                    if (closing) return; // everything appended is written
+                    continue;
+                }
                 batch = open;
                 inflight = batch;
                 open = new Batch(batch.lastRevision());
             } finally {
                 lock.unlock();
+                writeLock.unlock();
             }
             try {
                 write(batch);

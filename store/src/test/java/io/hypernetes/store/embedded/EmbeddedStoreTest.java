@@ -21,6 +21,7 @@ import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -207,6 +208,51 @@ class EmbeddedStoreTest extends StoreContract {
         long start = store.revision();
         List<KeyValue> written = writeSequentially(10);
         for (int i = 0; i < written.size(); i++) assertThat(written.get(i).modRevision()).isEqualTo(start + 1 + i);
+    }
+
+    @Test
+    void everyVisibleRevisionIsCompleteWhileWritersRace() throws Exception {
+        long start = store.revision();
+        int writers = 16;
+        int each = 300;
+        String end = Store.prefixEnd(prefix);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
+             Store.Watch watch = store.watch(prefix, end, start + 1)) {
+            // A revision must become visible only with all the writes up to it applied: reads and watches
+            // racing the writers check that, nothing else does.
+            Future<Long> reader = threads.submit(() -> {
+                long checks = 0;
+                while (writing.get()) {
+                    long visible = store.revision();
+                    assertThat(store.range(prefix, end, visible, 0).count()).isEqualTo(visible - start);
+                    checks++;
+                }
+                return checks;
+            });
+            Future<Integer> watcher = threads.submit(() -> {
+                int seen = 0;
+                while (seen < writers * each) {
+                    for (WatchEvent e : watch.poll(Duration.ofSeconds(10))) {
+                        assertThat(e.revision()).isEqualTo(start + 1 + seen);
+                        seen++;
+                    }
+                }
+                return seen;
+            });
+            List<Future<?>> writes = new ArrayList<>();
+            for (int w = 0; w < writers; w++) {
+                int writer = w;
+                writes.add(threads.submit(() -> {
+                    for (int i = 0; i < each; i++) store.create(key(writer + "/" + i), bytes("v"));
+                    return null;
+                }));
+            }
+            for (Future<?> write : writes) write.get();
+            writing.set(false);
+            assertThat(reader.get()).isPositive();
+            assertThat(watcher.get()).isEqualTo(writers * each);
+        }
     }
 
     @Test
