@@ -35,10 +35,11 @@ import org.slf4j.LoggerFactory;
  * assembled. {@link #start} returns once it serves; {@link #close} stops it and closes the store cleanly.
  *
  * <p>Layout of the data directory: {@code store/} (the embedded store), {@code pki/} (CA, server and admin
- * certificates), {@code admin.kubeconfig}.
+ * certificates), {@code admin.kubeconfig}, {@code controller-manager.kubeconfig}.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
+    private static final String CONTROLLERS_KUBECONFIG = "controller-manager.kubeconfig";
 
     /**
      * @param bookmarkInterval how often an idle watch that asked for bookmarks gets one
@@ -86,6 +87,10 @@ public final class ApiServer implements AutoCloseable {
             int port = http.port();
             String url = "https://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
             Kubeconfig.write(config.dataDir().resolve("admin.kubeconfig"), "hypernetes", url, pki.ca(), "admin", pki.admin());
+            // Controllers get their own identity, so what they do is attributed to them (all-powerful until
+            // authorization arrives with the identity issue).
+            Kubeconfig.write(config.dataDir().resolve(CONTROLLERS_KUBECONFIG), "hypernetes", url, pki.ca(),
+                    "system:kube-controller-manager", pki.issueClient("system:kube-controller-manager", "system:masters"));
             ScheduledExecutorService compactor = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().daemon().name("compactor").factory());
             ApiServer server = new ApiServer(config, store, http, pki, compactor);
@@ -135,6 +140,11 @@ public final class ApiServer implements AutoCloseable {
 
     public Path kubeconfig() {
         return config.dataDir().resolve("admin.kubeconfig");
+    }
+
+    /** Credentials for the controllers running beside the server. */
+    public Path controllersKubeconfig() {
+        return config.dataDir().resolve(CONTROLLERS_KUBECONFIG);
     }
 
     public ClusterPki pki() {

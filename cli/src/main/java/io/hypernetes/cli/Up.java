@@ -1,6 +1,8 @@
 package io.hypernetes.cli;
 
 import io.hypernetes.apiserver.ApiServer;
+import io.hypernetes.client.KubeClient;
+import io.hypernetes.controllers.namespace.NamespaceController;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -38,8 +40,12 @@ final class Up implements Callable<Integer> {
         long started = System.nanoTime();
         ApiServer server = ApiServer.start(
                 new ApiServer.Config(dataDir.toAbsolutePath(), bindAddress, port, bookmarkInterval, compactionInterval));
+        KubeClient controllersClient = KubeClient.fromKubeconfig(server.controllersKubeconfig());
+        NamespaceController namespaces = NamespaceController.start(controllersClient);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            namespaces.close();
+            controllersClient.close();
             server.close();
             stopped.countDown();
         }, "shutdown"));
