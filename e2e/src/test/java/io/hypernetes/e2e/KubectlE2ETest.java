@@ -89,10 +89,6 @@ class KubectlE2ETest {
             assertThat(k.run("delete", "pod", "nginx", "-n", "ns1").ok().stdout()).contains("pod \"nginx\" deleted");
             assertThat(k.run("get", "pods", "-n", "ns1").stderr()).contains("No resources found");
 
-            // Deleting a namespace waits (kubectl's default) until the namespace controller has emptied it.
-            assertThat(k.run("delete", "namespace", "ns1").ok().stdout()).contains("namespace \"ns1\" deleted");
-            assertThat(k.run("get", "namespace", "ns1").stderr()).contains("namespaces \"ns1\" not found");
-
             // Errors reach the user as Kubernetes words them.
             Kubectl.Result missing = k.run("get", "pod", "nope", "-n", "ns1");
             assertThat(missing.exit()).isNotZero();
@@ -100,6 +96,10 @@ class KubectlE2ETest {
             Kubectl.Result invalid = k.run("create", "namespace", "Bad_Name");
             assertThat(invalid.exit()).isNotZero();
             assertThat(invalid.stderr()).contains("Invalid value", "Bad_Name");
+
+            // Deleting a namespace waits (kubectl's default) until the namespace controller has emptied it.
+            assertThat(k.run("delete", "namespace", "ns1").ok().stdout()).contains("namespace \"ns1\" deleted");
+            assertThat(k.run("get", "namespace", "ns1").stderr()).contains("namespaces \"ns1\" not found");
         }
     }
 
