@@ -12,6 +12,7 @@ import java.util.Set;
  * @param listType from {@code x-kubernetes-list-type} ("atomic", "set", "map"), or null
  * @param listMapKeys from {@code x-kubernetes-list-map-keys}
  * @param mapType from {@code x-kubernetes-map-type} ("atomic", "granular"), or null
+ * @param protobuf from {@code x-protobuf}, or null for fields protobuf does not carry (apiVersion, kind)
  */
 public record Property(
         String name,
@@ -21,7 +22,8 @@ public record Property(
         String mergeKey,
         String listType,
         List<String> listMapKeys,
-        String mapType) {
+        String mapType,
+        ProtobufField protobuf) {
 
     public Property {
         patchStrategies = Set.copyOf(patchStrategies);

@@ -103,7 +103,18 @@ public final class SchemaRegistry {
 
     /** A fresh copy of the definitions as written in the file, for the OpenAPI documents to rework. */
     public ObjectNode openApiDefinitions() {
-        return raw.deepCopy();
+        ObjectNode copy = raw.deepCopy();
+        // x-protobuf is this server's wire bookkeeping, not part of the published Kubernetes schema.
+        copy.forEach(SchemaRegistry::stripProtobuf);
+        return copy;
+    }
+
+    private static void stripProtobuf(JsonNode definition) {
+        if (!(definition instanceof ObjectNode d)) return;
+        d.remove("x-protobuf");
+        if (d.get("properties") instanceof ObjectNode props) props.forEach(p -> {
+            if (p instanceof ObjectNode o) o.remove("x-protobuf");
+        });
     }
 
     private static Definition definition(String name, JsonNode node) {
@@ -111,7 +122,8 @@ public final class SchemaRegistry {
         for (JsonNode k : node.path("x-kubernetes-group-version-kind")) {
             kinds.add(new GroupVersionKind(k.path("group").asText(), k.path("version").asText(), k.path("kind").asText()));
         }
-        return new Definition(name, node.path("description").asText(""), schema(node), kinds);
+        return new Definition(name, node.path("description").asText(""), schema(node), kinds,
+                node.path("x-protobuf").path("encoding").asText(null));
     }
 
     static Schema schema(JsonNode node) {
@@ -155,7 +167,16 @@ public final class SchemaRegistry {
         node.path("x-kubernetes-list-map-keys").forEach(k -> keys.add(k.asText()));
         return new Property(name, node.path("description").asText(""), schema(node), strategies,
                 node.path("x-kubernetes-patch-merge-key").asText(null), node.path("x-kubernetes-list-type").asText(null),
-                keys, node.path("x-kubernetes-map-type").asText(null));
+                keys, node.path("x-kubernetes-map-type").asText(null), protobufField(node.get("x-protobuf")));
+    }
+
+    private static ProtobufField protobufField(JsonNode ext) {
+        if (ext == null) return null;
+        if (!ext.path("number").canConvertToInt() || ext.path("number").asInt() < 1) {
+            throw new IllegalStateException("x-protobuf needs a positive number: " + ext);
+        }
+        return new ProtobufField(ext.get("number").asInt(), ext.path("inline").asInt(0),
+                ext.path("keepZero").asBoolean(false), ext.path("wrapped").asBoolean(false));
     }
 
     private void collectDangling(String where, Schema schema, List<String> out) {
