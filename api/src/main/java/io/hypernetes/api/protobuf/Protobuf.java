@@ -130,7 +130,7 @@ public final class Protobuf {
 
     private ObjectNode decodeEnvelope(byte[] body, int depth) {
         if (!isEnvelope(body)) {
-            throw new Malformed("protobuf body does not start with the Kubernetes prefix \"k8s\\0\"");
+            throw new Malformed("missing the Kubernetes prefix \"k8s\\0\" (is the body really protobuf?)");
         }
         WireReader r = new WireReader(body, MAGIC.length, body.length);
         String apiVersion = "";
@@ -167,8 +167,8 @@ public final class Protobuf {
         if (!contentType.isEmpty() && !contentType.equals("application/vnd.kubernetes.protobuf")) {
             throw new Malformed("embedded content type \"" + contentType + "\" is not supported");
         }
-        if (kind.isEmpty()) throw new Malformed("protobuf body has no kind in its typeMeta");
-        if (apiVersion.isEmpty()) throw new Malformed("protobuf body has no apiVersion in its typeMeta");
+        if (kind.isEmpty()) throw new Malformed("no kind in the envelope's typeMeta");
+        if (apiVersion.isEmpty()) throw new Malformed("no apiVersion in the envelope's typeMeta");
         String k = kind;
         String v = apiVersion;
         Definition def = registry.forKind(apiVersion, kind)

@@ -355,8 +355,13 @@ final class ResourceHandler {
                     if (n == null || n.isMissingNode()) throw ApiException.badRequest("the request body is empty");
                     yield n;
                 }
-                case MediaTypes.PROTOBUF -> throw new ApiException(415, "UnsupportedMediaType",
-                        "protobuf bodies are not supported yet; send application/json or application/yaml", null);
+                case MediaTypes.PROTOBUF -> {
+                    try {
+                        yield io.hypernetes.api.protobuf.Protobuf.core().decode(body);
+                    } catch (io.hypernetes.api.protobuf.ProtobufException e) {
+                        throw ApiException.badRequest(e.getMessage());
+                    }
+                }
                 default -> throw ApiException.unsupportedMediaType(contentType);
             };
         } catch (JsonProcessingException e) {
