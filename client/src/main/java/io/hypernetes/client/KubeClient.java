@@ -116,9 +116,9 @@ public final class KubeClient implements AutoCloseable {
      * events one by one and closes the stream.
      */
     public WatchStream watch(String path) {
-        HttpRequest r = HttpRequest.newBuilder(server.resolve(path)).header("Accept", "application/json")
-                .headers(bearerToken == null ? new String[0] : new String[] {"Authorization", "Bearer " + bearerToken})
-                .GET().build();
+        HttpRequest.Builder b = request(path, "application/json");
+        // a watch lasts as long as the server keeps it open (timeoutSeconds), not the request timeout
+        HttpRequest r = b.timeout(Duration.ofDays(1)).GET().build();
         try {
             HttpResponse<InputStream> resp = http.send(r, HttpResponse.BodyHandlers.ofInputStream());
             return new WatchStream(resp.statusCode(), resp.body());
