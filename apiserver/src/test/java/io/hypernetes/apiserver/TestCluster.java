@@ -67,6 +67,66 @@ final class TestCluster implements AutoCloseable {
         return yaml("{apiVersion: v1, kind: Namespace, metadata: {name: %s}}".formatted(name));
     }
 
+    /** Sends a request with explicit Content-Type and Accept (either may be null). */
+    KubeClient.Response send(String method, String path, byte[] body, String contentType, String accept) {
+        return client.send(method, path, body, contentType, accept);
+    }
+
+    KubeClient.Response send(String method, String path, String body, String contentType) {
+        return client.send(method, path, body == null ? null : body.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                contentType, "application/json");
+    }
+
+    /** Creates a namespace and returns its name, so each test works in its own. */
+    String newNamespace(String name) {
+        create("/api/v1/namespaces", namespace(name));
+        return name;
+    }
+
+    JsonNode get(String path) {
+        KubeClient.Response r = client.get(path);
+        if (r.code() != 200) throw new AssertionError("get " + path + " -> " + r.code() + ": " + r.text());
+        return r.json();
+    }
+
+    /** The store's latest revision: unchanged after a request proves the request wrote nothing. */
+    long revision() {
+        return server.store().revision();
+    }
+
+    /**
+     * A client that trusts the cluster CA but presents no certificate: what an unauthenticated caller looks like.
+     * Built from a copy of the admin kubeconfig with the user's credentials removed.
+     */
+    KubeClient anonymousClient() {
+        try {
+            ObjectNode config = (ObjectNode) Json.YAML.readTree(server.kubeconfig().toFile());
+            for (JsonNode u : config.path("users")) {
+                ObjectNode user = (ObjectNode) u.path("user");
+                user.removeAll();
+            }
+            Path file = dataDir.resolve("anonymous.kubeconfig");
+            Json.YAML.writeValue(file.toFile(), config);
+            return KubeClient.fromKubeconfig(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** Reads every event of a watch the server ends by itself (timeoutSeconds), one JSON object per line. */
+    static java.util.List<JsonNode> events(KubeClient.Response r) {
+        java.util.List<JsonNode> out = new java.util.ArrayList<>();
+        for (String line : r.text().split("\n")) {
+            if (line.isBlank()) continue;
+            try {
+                out.add(Json.parse(line.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }
+        return out;
+    }
+
     JsonNode create(String path, ObjectNode obj) {
         KubeClient.Response r = client.post(path, obj);
         if (r.code() != 201) throw new AssertionError("create " + path + " -> " + r.code() + ": " + r.text());

@@ -239,8 +239,12 @@ public final class ResourceStore {
 
     // ---- update
 
-    /** Which part of an object an update may change. */
-    public enum Part { MAIN, STATUS, FINALIZE }
+    /**
+     * Which part of an object an update may change. {@code BINDING} is the pods/binding subresource: it sets
+     * {@code spec.nodeName} and the PodScheduled condition in one write and, as in Kubernetes, is not held to
+     * the pod update rules (which forbid changing the spec).
+     */
+    public enum Part { MAIN, STATUS, FINALIZE, BINDING }
 
     /**
      * Replaces an object (PUT). The body's resourceVersion, when set, must be the current one.
@@ -330,6 +334,7 @@ public final class ResourceStore {
                 copyField(obj, result, "status");
                 Meta.metadata(result).remove("resourceVersion");
             }
+            case BINDING -> result = obj;
             case FINALIZE -> {
                 result = old.deepCopy();
                 ArrayNode fin = obj.path("spec").path("finalizers").isArray()
@@ -340,12 +345,13 @@ public final class ResourceStore {
             default -> throw new IllegalStateException();
         }
         rules.applyDefaults(type, result);
-        if (hasSpec() && !Json.MAPPER.valueToTree(specOf(result)).equals(specOf(old))) {
+        // a binding is not a spec change the pod's owner made, so it is not a new generation
+        if (hasSpec() && part != Part.BINDING && !Json.MAPPER.valueToTree(specOf(result)).equals(specOf(old))) {
             Meta.metadata(result).put("generation", old.path("metadata").path("generation").asLong(0) + 1);
         }
         ObjectNode oldForCompare = old.deepCopy();
         Meta.metadata(oldForCompare).remove("resourceVersion");
-        List<FieldError> errors = rules.validateUpdate(type, result, oldForCompare);
+        List<FieldError> errors = part == Part.BINDING ? List.of() : rules.validateUpdate(type, result, oldForCompare);
         if (!errors.isEmpty()) throw ApiException.invalid(type, Meta.name(old), errors);
         if (result.equals(oldForCompare)) return old;
         return result;

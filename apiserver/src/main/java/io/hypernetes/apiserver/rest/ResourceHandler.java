@@ -57,14 +57,42 @@ final class ResourceHandler {
     }
 
     static boolean watching(Target t, HttpExchange ex) {
-        String w = ex.query("watch");
-        return t.legacyWatch() || "true".equals(w) || "1".equals(w);
+        return t.legacyWatch() || boolParam(ex, "watch");
+    }
+
+    /**
+     * Checks the query parameters every verb may carry, before anything is read or written: Kubernetes decodes
+     * them into its options structs first, so a value of the wrong type is a 400 whatever the verb.
+     */
+    private static void checkQuery(HttpExchange ex) {
+        for (String b : new String[] {"watch", "allowWatchBookmarks", "sendInitialEvents"}) boolParam(ex, b);
+        for (String i : new String[] {"limit", "timeoutSeconds", "gracePeriodSeconds"}) intParam(ex, i, 0);
+        parseResourceVersion(ex.query("resourceVersion"));
+        String include = ex.query("includeObject");
+        if (include != null && !include.isEmpty() && !Set.of("None", "Metadata", "Object").contains(include)) {
+            throw ApiException.badRequest("includeObject: Unsupported value: \"" + include
+                    + "\": supported values: \"None\", \"Metadata\", \"Object\"");
+        }
+    }
+
+    /** A boolean query parameter, spelled as Go's strconv.ParseBool accepts it; false when absent. */
+    static boolean boolParam(HttpExchange ex, String name) {
+        String v = ex.query(name);
+        if (v == null || v.isEmpty()) return false;
+        return switch (v) {
+            case "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
+            default -> throw ApiException.badRequest("invalid " + name + ": " + v + " (expected true or false)");
+        };
     }
 
     void handle(HttpExchange ex, Target t) throws Exception {
         t.checkNames();
+        checkQuery(ex);
         ResourceStore store = registry.of(t.type());
         String method = ex.method();
+        // an answer the client cannot read is refused before anything is written, as Kubernetes negotiates first
+        MediaTypes.negotiate(ex.header("Accept"), !"binding".equals(t.subresource()) && !(t.collection() && method.equals("DELETE")));
         if (t.legacyWatch() && !(method.equals("GET") && (t.collection() || t.subresource() == null))) {
             throw ApiException.methodNotAllowed("watch paths support only GET");
         }
@@ -94,7 +122,7 @@ final class ResourceHandler {
         Part part = sub == null ? Part.MAIN : sub.equals("status") ? Part.STATUS : Part.FINALIZE;
         switch (method) {
             case "GET" -> {
-                if ("true".equals(ex.query("watch")) || "1".equals(ex.query("watch"))) watches.watchOne(ex, t, store);
+                if (boolParam(ex, "watch")) watches.watchOne(ex, t, store);
                 else respondObject(ex, 200, t.type(), store.get(t.namespace(), t.name()));
             }
             case "PUT" -> update(ex, t, store, part);
@@ -305,26 +333,27 @@ final class ResourceHandler {
             throw ApiException.invalid(ResourceTypes.PODS, t.name(),
                     List.of(io.hypernetes.api.validation.FieldError.required("target.name", "the node to bind to")));
         }
+        // one write for the node and the condition, so no watcher ever sees a pod bound but not scheduled
         pods.mutate(t.namespace(), t.name(), null, pod -> {
             ObjectNode spec = pod.withObject("/spec");
             String current = spec.path("nodeName").asText("");
             if (!current.isEmpty()) {
                 throw ApiException.conflict(ResourceTypes.PODS, t.name(), "pod " + t.name() + " is already assigned to node \"" + current + "\"");
             }
-            if (Meta.deleting(pod)) throw ApiException.conflict(ResourceTypes.PODS, t.name(), "pod is being deleted");
+            if (Meta.deleting(pod)) {
+                throw ApiException.conflict(ResourceTypes.PODS, t.name(), "pod " + t.name() + " is being deleted, cannot be assigned to a host");
+            }
             spec.put("nodeName", node);
-            return pod;
-        }, Part.MAIN, dryRun);
-        pods.mutate(t.namespace(), t.name(), null, pod -> {
             ObjectNode status = pod.withObject("/status");
-            ArrayNode conditions = status.has("conditions") ? (ArrayNode) status.get("conditions") : status.putArray("conditions");
+            ArrayNode conditions = status.has("conditions") && status.get("conditions").isArray()
+                    ? (ArrayNode) status.get("conditions") : status.putArray("conditions");
             for (int i = conditions.size() - 1; i >= 0; i--) {
                 if (conditions.get(i).path("type").asText().equals("PodScheduled")) conditions.remove(i);
             }
             conditions.addObject().put("type", "PodScheduled").put("status", "True")
                     .putNull("lastProbeTime").put("lastTransitionTime", Meta.timestamp(clock.instant()));
             return pod;
-        }, Part.STATUS, dryRun);
+        }, Part.BINDING, dryRun);
         ObjectNode status = Json.object().put("kind", "Status").put("apiVersion", "v1");
         status.putObject("metadata");
         status.put("status", "Success").put("code", 201);
@@ -405,13 +434,14 @@ final class ResourceHandler {
             throw ApiException.badRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a "
                     + type.kind() + ": " + String.join(", ", typeErrors));
         }
-        if (validation.equals("Ignore")) return;
         List<String> unknown = checks.unknownFields(type, obj);
         if (unknown.isEmpty()) return;
         if (validation.equals("Strict")) {
             throw ApiException.badRequest("strict decoding error: " + String.join(", ", unknown));
         }
-        unknown.forEach(ex::warn);
+        // Kubernetes decodes into typed structs, so fields it does not know are never stored
+        UnknownFields.prune(obj, unknown);
+        if (validation.equals("Warn")) unknown.forEach(ex::warn);
     }
 
     private static String fieldValidation(HttpExchange ex) {

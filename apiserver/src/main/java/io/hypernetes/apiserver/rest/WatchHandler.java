@@ -62,10 +62,14 @@ final class WatchHandler {
         MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
         String rv = ex.query("resourceVersion");
         long from = ResourceHandler.parseResourceVersion(rv);
-        boolean bookmarks = "true".equals(ex.query("allowWatchBookmarks"));
-        boolean initialEvents = "true".equals(ex.query("sendInitialEvents"));
-        if (ex.query("sendInitialEvents") != null && !"NotOlderThan".equals(ex.query("resourceVersionMatch"))) {
-            throw ApiException.badRequest("sendInitialEvents is forbidden unless resourceVersionMatch is NotOlderThan");
+        boolean bookmarks = ResourceHandler.boolParam(ex, "allowWatchBookmarks");
+        boolean initialEvents = ResourceHandler.boolParam(ex, "sendInitialEvents");
+        if (ex.query("sendInitialEvents") != null) {
+            // the end of the initial events is a bookmark, so a client that cannot take bookmarks cannot ask
+            if (!"NotOlderThan".equals(ex.query("resourceVersionMatch"))) {
+                throw ApiException.badRequest("sendInitialEvents is forbidden unless resourceVersionMatch is NotOlderThan");
+            }
+            if (!bookmarks) throw ApiException.badRequest("sendInitialEvents requires setting allowWatchBookmarks to true");
         }
         long spread = MIN_REQUEST_TIMEOUT.toSeconds();
         Duration timeout = ResourceHandler.timeout(ex, Duration.ofSeconds(spread + ThreadLocalRandom.current().nextLong(spread)));
