@@ -42,7 +42,7 @@ class DeletionTest {
         scheduledPod("graceful", 45L);
         Instant before = Instant.now().minusSeconds(1);
         KubeClient.Response r = cluster.client.delete("/api/v1/namespaces/del/pods/graceful");
-        assertThat(r.code()).isEqualTo(202);
+        assertThat(r.code()).isEqualTo(200);
         JsonNode meta = r.json().path("metadata");
         assertThat(meta.path("deletionGracePeriodSeconds").asLong()).isEqualTo(45);
         Instant deadline = Instant.parse(meta.path("deletionTimestamp").asText());
@@ -53,7 +53,7 @@ class DeletionTest {
 
         // deleting again with a longer grace period changes nothing
         KubeClient.Response again = cluster.client.delete("/api/v1/namespaces/del/pods/graceful?gracePeriodSeconds=100");
-        assertThat(again.code()).isEqualTo(202);
+        assertThat(again.code()).isEqualTo(200);
         assertThat(again.json().path("metadata").path("deletionGracePeriodSeconds").asLong()).isEqualTo(45);
 
         KubeClient.Response now = cluster.client.delete("/api/v1/namespaces/del/pods/graceful?gracePeriodSeconds=0");
@@ -65,18 +65,29 @@ class DeletionTest {
     void scheduledPodUsesDefaultGraceAndDeleteOptions() {
         scheduledPod("default-grace", null);
         KubeClient.Response r = cluster.client.delete("/api/v1/namespaces/del/pods/default-grace");
-        assertThat(r.code()).isEqualTo(202);
+        assertThat(r.code()).isEqualTo(200);
         assertThat(r.json().path("metadata").path("deletionGracePeriodSeconds").asLong()).isEqualTo(30);
 
         scheduledPod("options-grace", 45L);
         KubeClient.Response o = deleteWith("/api/v1/namespaces/del/pods/options-grace",
                 "{\"kind\":\"DeleteOptions\",\"apiVersion\":\"v1\",\"gracePeriodSeconds\":7}");
-        assertThat(o.code()).isEqualTo(202);
+        assertThat(o.code()).isEqualTo(200);
         assertThat(o.json().path("metadata").path("deletionGracePeriodSeconds").asLong()).isEqualTo(7);
 
         KubeClient.Response zero = deleteWith("/api/v1/namespaces/del/pods/options-grace", "{\"gracePeriodSeconds\":0}");
         assertThat(zero.code()).isEqualTo(200);
         assertThat(cluster.client.get("/api/v1/namespaces/del/pods/options-grace").code()).isEqualTo(404);
+    }
+
+    @Test
+    void acceptedOnlyWhenOrphanDependentsIsFalse() {
+        // Kubernetes answers 200 for an object that stays (the deletionTimestamp tells), 202 only for this case
+        scheduledPod("orphan-false", 20L);
+        KubeClient.Response r = deleteWith("/api/v1/namespaces/del/pods/orphan-false", "{\"orphanDependents\":false}");
+        assertThat(r.code()).isEqualTo(202);
+        assertThat(r.json().path("metadata").path("deletionGracePeriodSeconds").asLong()).isEqualTo(20);
+        assertThat(cluster.client.delete("/api/v1/namespaces/del/pods/orphan-false?gracePeriodSeconds=0&orphanDependents=false").code())
+                .isEqualTo(200);
     }
 
     @Test
@@ -92,13 +103,13 @@ class DeletionTest {
         ObjectNode cm = TestCluster.yaml("{apiVersion: v1, kind: ConfigMap, metadata: {name: held, finalizers: [example.com/hold]}}");
         cluster.create("/api/v1/namespaces/del/configmaps", cm);
         KubeClient.Response r = cluster.client.delete("/api/v1/namespaces/del/configmaps/held");
-        assertThat(r.code()).isEqualTo(202);
+        assertThat(r.code()).isEqualTo(200);
         assertThat(r.json().path("metadata").path("deletionTimestamp").asText()).isNotEmpty();
         JsonNode held = cluster.get("/api/v1/namespaces/del/configmaps/held");
         assertThat(held.path("metadata").path("deletionTimestamp").asText()).isNotEmpty();
 
         // deleting again does not remove it either
-        assertThat(cluster.client.delete("/api/v1/namespaces/del/configmaps/held").code()).isEqualTo(202);
+        assertThat(cluster.client.delete("/api/v1/namespaces/del/configmaps/held").code()).isEqualTo(200);
 
         ObjectNode released = held.deepCopy();
         released.withObject("/metadata").putArray("finalizers");
@@ -111,7 +122,7 @@ class DeletionTest {
     void finalizerRemovedByPatch() {
         ObjectNode cm = TestCluster.yaml("{apiVersion: v1, kind: ConfigMap, metadata: {name: held-patch, finalizers: [example.com/a, example.com/b]}}");
         cluster.create("/api/v1/namespaces/del/configmaps", cm);
-        assertThat(cluster.client.delete("/api/v1/namespaces/del/configmaps/held-patch").code()).isEqualTo(202);
+        assertThat(cluster.client.delete("/api/v1/namespaces/del/configmaps/held-patch").code()).isEqualTo(200);
         KubeClient.Response one = cluster.client.patch("/api/v1/namespaces/del/configmaps/held-patch", "application/merge-patch+json",
                 TestCluster.yaml("{metadata: {finalizers: [example.com/b]}}"));
         assertThat(one.code()).isEqualTo(200);
@@ -157,7 +168,7 @@ class DeletionTest {
     void namespaceTerminatesAndFinalizeRemovesIt() {
         cluster.newNamespace("doomed");
         KubeClient.Response r = cluster.client.delete("/api/v1/namespaces/doomed");
-        assertThat(r.code()).isEqualTo(202);
+        assertThat(r.code()).isEqualTo(200);
         JsonNode ns = cluster.get("/api/v1/namespaces/doomed");
         assertThat(ns.path("status").path("phase").asText()).isEqualTo("Terminating");
         assertThat(ns.path("metadata").path("deletionTimestamp").asText()).isNotEmpty();

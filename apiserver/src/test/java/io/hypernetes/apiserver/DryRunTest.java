@@ -89,7 +89,7 @@ class DryRunTest {
         cluster.create("/api/v1/namespaces/dry/pods", p);
         long before = cluster.revision();
         KubeClient.Response r = cluster.client.delete("/api/v1/namespaces/dry/pods/on-node?dryRun=All");
-        assertThat(r.code()).isEqualTo(202);
+        assertThat(r.code()).isEqualTo(200);
         assertThat(r.json().path("metadata").path("deletionTimestamp").asText()).isNotEmpty();
         assertThat(cluster.revision()).isEqualTo(before);
         assertThat(cluster.get("/api/v1/namespaces/dry/pods/on-node").path("metadata").has("deletionTimestamp")).isFalse();

@@ -42,6 +42,8 @@ class SubresourceTest {
         assertThat(got.path("status").path("podIP").asText()).isEqualTo("10.1.2.3");
         assertThat(got.path("spec").path("containers").get(0).path("image").asText()).isEqualTo("nginx:1.25");
         assertThat(got.path("metadata").path("generation").asLong()).isEqualTo(1);
+        // metadata is not the status subresource's to change either
+        assertThat(got.path("metadata").path("labels").path("app").asText()).isEqualTo("web");
 
         KubeClient.Response get = cluster.client.get("/api/v1/namespaces/sub/pods/st/status");
         assertThat(get.code()).isEqualTo(200);

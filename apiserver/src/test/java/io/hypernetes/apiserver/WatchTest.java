@@ -115,8 +115,10 @@ class WatchTest {
             List<JsonNode> events = take(w, 5);
             assertThat(events.stream().map(e -> e.path("type").asText()))
                     .containsExactly("ADDED", "DELETED", "ADDED", "MODIFIED", "DELETED");
-            // the object that left the selector is shown as it is now
-            assertThat(events.get(1).path("object").path("metadata").path("labels").path("app").asText()).isEqualTo("db");
+            // the object that left the selector is shown as the watcher last saw it, at the revision it left
+            JsonNode left = events.get(1).path("object");
+            assertThat(left.path("metadata").path("labels").path("app").asText()).isEqualTo("web");
+            assertThat(Long.parseLong(rv(left))).isGreaterThan(Long.parseLong(rv(events.get(0).path("object"))));
         }
     }
 

@@ -65,7 +65,7 @@ final class ResourceHandler {
      * them into its options structs first, so a value of the wrong type is a 400 whatever the verb.
      */
     private static void checkQuery(HttpExchange ex) {
-        for (String b : new String[] {"watch", "allowWatchBookmarks", "sendInitialEvents"}) boolParam(ex, b);
+        for (String b : new String[] {"watch", "allowWatchBookmarks", "sendInitialEvents", "orphanDependents"}) boolParam(ex, b);
         for (String i : new String[] {"limit", "timeoutSeconds", "gracePeriodSeconds"}) intParam(ex, i, 0);
         parseResourceVersion(ex.query("resourceVersion"));
         String include = ex.query("includeObject");
@@ -264,7 +264,9 @@ final class ResourceHandler {
 
     private void delete(HttpExchange ex, Target t, ResourceStore store) {
         ResourceStore.Deletion d = store.delete(t.namespace(), t.name(), deleteOptions(ex));
-        respondObject(ex, d.gone() ? 200 : 202, t.type(), d.object());
+        // Kubernetes answers 200 even when the object stays for its grace period or finalizers (the object shows
+        // deletionTimestamp); only a client that asked for cascading with orphanDependents=false gets 202
+        respondObject(ex, !d.gone() && orphanDependentsFalse(ex) ? 202 : 200, t.type(), d.object());
     }
 
     private void deleteCollection(HttpExchange ex, Target t, ResourceStore store) {
@@ -286,6 +288,13 @@ final class ResourceHandler {
         }
         body.putObject("metadata").put("resourceVersion", Long.toString(registry.store().revision()));
         respond(ex, 200, MediaTypes.negotiate(ex.header("Accept"), false), body);
+    }
+
+    private static boolean orphanDependentsFalse(HttpExchange ex) {
+        if (ex.query("orphanDependents") != null && !boolParam(ex, "orphanDependents")) return true;
+        if (ex.body().length == 0) return false;
+        JsonNode orphan = parse(ex.body(), MediaTypes.contentType(ex.header("Content-Type"))).path("orphanDependents");
+        return orphan.isBoolean() && !orphan.asBoolean();
     }
 
     private ResourceStore.DeleteOptions deleteOptions(HttpExchange ex) {

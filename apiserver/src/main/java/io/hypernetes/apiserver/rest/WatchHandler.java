@@ -193,7 +193,8 @@ final class WatchHandler {
             ObjectNode cur = ResourceStore.decode(e.kv().value(), e.revision());
             boolean curMatches = filter == null || filter.test(cur);
             if (curMatches) return event(prev == null || !prevMatches ? "ADDED" : "MODIFIED", cur);
-            return prevMatches ? event("DELETED", cur) : null;
+            // as Kubernetes' watch cache: the object as the watcher last saw it, at the revision it left the selector
+            return prevMatches ? event("DELETED", prev) : null;
         }
     }
 }
