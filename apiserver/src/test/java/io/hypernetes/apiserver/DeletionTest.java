@@ -174,8 +174,15 @@ class DeletionTest {
         assertThat(ns.path("metadata").path("deletionTimestamp").asText()).isNotEmpty();
         assertThat(ns.path("spec").path("finalizers").get(0).asText()).isEqualTo("kubernetes");
 
+        // deleting again does not hurry it, and a plain update cannot drop the finalizer
+        KubeClient.Response again = cluster.client.delete("/api/v1/namespaces/doomed");
+        assertThat(again.code()).isEqualTo(409);
+        assertThat(again.json().path("message").asText()).contains("The system is ensuring all content is removed from this namespace");
         ObjectNode finalize = ns.deepCopy();
         finalize.withObject("/spec").putArray("finalizers");
+        assertThat(cluster.client.put("/api/v1/namespaces/doomed", finalize).code()).isEqualTo(200);
+        assertThat(cluster.get("/api/v1/namespaces/doomed").path("spec").path("finalizers")).hasSize(1);
+
         KubeClient.Response f = cluster.client.put("/api/v1/namespaces/doomed/finalize", finalize);
         assertThat(f.code()).isEqualTo(200);
         assertThat(f.json().path("spec").path("finalizers")).isEmpty();

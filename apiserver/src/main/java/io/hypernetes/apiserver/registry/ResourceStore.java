@@ -327,6 +327,7 @@ public final class ResourceStore {
         switch (part) {
             case MAIN -> {
                 if (strategy.hasStatus()) copyField(old, obj, "status");
+                strategy.prepareForUpdate(obj, old);
                 result = obj;
             }
             case STATUS -> {
@@ -391,6 +392,11 @@ public final class ResourceStore {
             if (options.resourceVersion() != null && !options.resourceVersion().equals(Long.toString(kv.modRevision()))) {
                 throw ApiException.conflict(type, name, "Precondition failed: ResourceVersion in precondition: "
                         + options.resourceVersion() + ", ResourceVersion in object meta: " + kv.modRevision());
+            }
+            if (Meta.deleting(obj) && pendingSpecFinalizers(obj)) {
+                // Kubernetes' wording: the namespace controller, not another delete, finishes the job
+                throw ApiException.conflict(type, name, "The system is ensuring all content is removed from this namespace.  "
+                        + "Upon completion, this namespace will automatically be purged by the system.");
             }
             long grace = strategy.gracePeriod(obj, options.gracePeriodSeconds());
             boolean finalizers = Meta.hasFinalizers(obj) || pendingSpecFinalizers(obj);

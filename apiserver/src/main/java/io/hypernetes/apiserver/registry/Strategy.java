@@ -33,6 +33,9 @@ class Strategy {
         if (hasStatus() && type != ResourceTypes.NODES) obj.remove("status");
     }
 
+    /** Adjusts an update of the main resource: what only a subresource may change is taken from {@code old}. */
+    void prepareForUpdate(ObjectNode obj, ObjectNode old) {}
+
     /**
      * Seconds to wait before the object really goes; 0 deletes at once. {@code requested} is the client's
      * {@code gracePeriodSeconds}, or null.
