@@ -16,6 +16,11 @@ final class ApiObjectRules implements ObjectRules {
     }
 
     @Override
+    public void applyCreateDefaults(ResourceType type, ObjectNode obj) {
+        Defaults.applyOnCreate(type, obj);
+    }
+
+    @Override
     public List<FieldError> validateCreate(ResourceType type, ObjectNode obj) {
         return Validation.validateCreate(type, obj);
     }

@@ -13,7 +13,6 @@ import io.hypernetes.apiserver.http.ApiException;
 import io.hypernetes.apiserver.rest.ObjectChecks;
 import io.hypernetes.apiserver.rest.OpenApiDocuments;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
@@ -23,15 +22,8 @@ final class SchemaObjectChecks implements ObjectChecks {
     private final SchemaRegistry schema = SchemaRegistry.core();
 
     @Override
-    public List<String> unknownFields(ResourceType type, JsonNode obj) {
-        return FieldValidation.check(schema, type.schema(), obj).warnings();
-    }
-
-    @Override
-    public List<String> typeErrors(ResourceType type, JsonNode obj) {
-        // the decoder stops at its first error, and so does the message
-        return FieldValidation.check(schema, type.schema(), obj).typeMismatches().stream()
-                .limit(1).map(FieldValidation.Issue::message).toList();
+    public FieldValidation.Report fields(ResourceType type, JsonNode obj) {
+        return FieldValidation.check(schema, type.schema(), obj);
     }
 
     @Override

@@ -9,6 +9,9 @@ import java.util.List;
 public interface ObjectRules {
     void applyDefaults(ResourceType type, ObjectNode obj);
 
+    /** What a new object starts with (a pod's phase, a namespace's finalizer), after {@link #applyDefaults}. */
+    void applyCreateDefaults(ResourceType type, ObjectNode obj);
+
     List<FieldError> validateCreate(ResourceType type, ObjectNode obj);
 
     List<FieldError> validateUpdate(ResourceType type, ObjectNode obj, ObjectNode old);

@@ -206,6 +206,7 @@ public final class ResourceStore {
         else meta.remove("generation");
         strategy.prepareForCreate(obj);
         rules.applyDefaults(type, obj);
+        rules.applyCreateDefaults(type, obj);
 
         for (int attempt = 0; ; attempt++) {
             if (generated) meta.put("name", Meta.text(obj, "generateName") + randomSuffix());

@@ -11,6 +11,7 @@ import io.hypernetes.api.patch.JsonPatch;
 import io.hypernetes.api.patch.PatchException;
 import io.hypernetes.api.patch.StrategicMergePatch;
 import io.hypernetes.api.resource.ResourceType;
+import io.hypernetes.api.schema.FieldValidation;
 import io.hypernetes.api.resource.ResourceTypes;
 import io.hypernetes.apiserver.http.ApiException;
 import io.hypernetes.apiserver.http.HttpExchange;
@@ -438,19 +439,13 @@ final class ResourceHandler {
     }
 
     private void checkFields(HttpExchange ex, ResourceType type, ObjectNode obj, String validation) {
-        List<String> typeErrors = checks.typeErrors(type, obj);
-        if (!typeErrors.isEmpty()) {
-            throw ApiException.badRequest(type.kind() + " in version \"" + type.version() + "\" cannot be handled as a "
-                    + type.kind() + ": " + String.join(", ", typeErrors));
-        }
-        List<String> unknown = checks.unknownFields(type, obj);
-        if (unknown.isEmpty()) return;
-        if (validation.equals("Strict")) {
-            throw ApiException.badRequest("strict decoding error: " + String.join(", ", unknown));
-        }
+        FieldValidation.Report report = checks.fields(type, obj);
+        if (report.clean()) return;
+        if (report.hasTypeMismatch()) throw ApiException.badRequest(report.decodeError(type.version(), type.kind()));
+        if (validation.equals("Strict")) throw ApiException.badRequest(report.strictError());
         // Kubernetes decodes into typed structs, so fields it does not know are never stored
-        UnknownFields.prune(obj, unknown);
-        if (validation.equals("Warn")) unknown.forEach(ex::warn);
+        UnknownFields.prune(obj, report.unknownFields().stream().map(FieldValidation.Issue::path).toList());
+        if (validation.equals("Warn")) report.warnings().forEach(ex::warn);
     }
 
     private static String fieldValidation(HttpExchange ex) {

@@ -7,19 +7,14 @@ import java.util.List;
 
 /**
  * Drops fields the schema does not know from a request object, as Kubernetes' typed decoding does under
- * fieldValidation Warn and Ignore. The fields come as the strict decoder's messages ({@code unknown field
- * "spec.containers[0].foo"}); map keys may themselves hold dots, so each step matches the longest key present.
+ * fieldValidation Warn and Ignore. Paths are the strict decoder's ({@code spec.containers[0].foo}); map keys may
+ * themselves hold dots, so each step matches the longest key present.
  */
 final class UnknownFields {
-    private static final String PREFIX = "unknown field \"";
-
     private UnknownFields() {}
 
-    static void prune(ObjectNode obj, List<String> messages) {
-        for (String m : messages) {
-            if (!m.startsWith(PREFIX) || !m.endsWith("\"")) continue;
-            remove(obj, m.substring(PREFIX.length(), m.length() - 1));
-        }
+    static void prune(ObjectNode obj, List<String> paths) {
+        for (String path : paths) remove(obj, path);
     }
 
     /** Removes the field at {@code path} below {@code node}; a path that does not resolve is left alone. */

@@ -33,6 +33,9 @@ class GenerateNameTest {
         public void applyDefaults(ResourceType type, ObjectNode obj) {}
 
         @Override
+        public void applyCreateDefaults(ResourceType type, ObjectNode obj) {}
+
+        @Override
         public List<FieldError> validateCreate(ResourceType type, ObjectNode obj) {
             return List.of();
         }
