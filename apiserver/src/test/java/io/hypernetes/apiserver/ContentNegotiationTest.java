@@ -125,7 +125,7 @@ class ContentNegotiationTest {
     @Test
     void unsatisfiableAcceptIsNotAcceptable() {
         for (String accept : List.of("application/xml", "text/html", "application/json;as=Widget;v=v1;g=meta.k8s.io",
-                "application/vnd.kubernetes.protobuf")) {
+                "application/vnd.kubernetes.protobuf;as=Table;v=v1;g=meta.k8s.io")) {
             KubeClient.Response r = get("/api/v1/namespaces/cn/pods", accept);
             assertThat(r.code()).as(accept).isEqualTo(406);
             assertThat(r.json().path("reason").asText()).isEqualTo("NotAcceptable");

@@ -112,7 +112,7 @@ public final class ApiHandler implements Handler {
     }
 
     private void discovery(HttpExchange ex, com.fasterxml.jackson.databind.JsonNode doc) {
-        ResourceHandler.respond(ex, 200, MediaTypes.negotiate(ex.header("Accept"), false), doc);
+        ResourceHandler.respond(ex, 200, MediaTypes.negotiateDocument(ex.header("Accept")), doc);
     }
 
     private void openApi(HttpExchange ex, String path) {

@@ -33,6 +33,10 @@ final class MediaTypes {
         boolean yaml() {
             return contentType.equals(YAML);
         }
+
+        boolean protobuf() {
+            return contentType.equals(PROTOBUF);
+        }
     }
 
     static List<MediaType> parse(String header) {
@@ -50,17 +54,31 @@ final class MediaTypes {
         return out;
     }
 
-    /** Picks the first acceptable representation in the client's order, as Kubernetes does. */
+    /**
+     * Picks the first acceptable representation of API objects in the client's order, as Kubernetes does: JSON,
+     * YAML or Kubernetes protobuf for plain objects and lists; JSON or YAML for Tables and metadata-only views.
+     */
     static Output negotiate(String accept, boolean tableAllowed) {
+        return negotiate(accept, tableAllowed, true);
+    }
+
+    /** The same for documents that exist only as JSON or YAML: discovery. */
+    static Output negotiateDocument(String accept) {
+        return negotiate(accept, false, false);
+    }
+
+    private static Output negotiate(String accept, boolean tableAllowed, boolean protobufAllowed) {
         List<MediaType> types = parse(accept);
         if (types.isEmpty()) return new Output(JSON, Shape.OBJECT);
         for (MediaType m : types) {
             boolean json = m.type().equals(JSON) || m.type().equals("*/*") || m.type().equals("application/*");
             boolean yaml = m.type().equals(YAML);
-            if (!json && !yaml) continue;
+            boolean protobuf = m.type().equals(PROTOBUF) && protobufAllowed;
+            if (!json && !yaml && !protobuf) continue;
             String as = m.param("as");
+            if (as.isEmpty()) return new Output(yaml ? YAML : protobuf ? PROTOBUF : JSON, Shape.OBJECT);
+            if (protobuf) continue;
             String ct = yaml ? YAML : JSON;
-            if (as.isEmpty()) return new Output(ct, Shape.OBJECT);
             boolean metaGroup = m.param("g").equals("meta.k8s.io") && (m.param("v").equals("v1") || m.param("v").equals("v1beta1"));
             if (!metaGroup) continue;
             if (as.equals("Table") && tableAllowed) return new Output(ct, Shape.TABLE);

@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.json.Meta;
+import io.hypernetes.api.protobuf.Protobuf;
+import io.hypernetes.api.protobuf.ProtobufException;
 import io.hypernetes.api.patch.JsonMergePatch;
 import io.hypernetes.api.patch.JsonPatch;
 import io.hypernetes.api.patch.PatchException;
@@ -396,8 +398,8 @@ final class ResourceHandler {
                 }
                 case MediaTypes.PROTOBUF -> {
                     try {
-                        yield io.hypernetes.api.protobuf.Protobuf.core().decode(body);
-                    } catch (io.hypernetes.api.protobuf.ProtobufException e) {
+                        yield Protobuf.core().decode(body);
+                    } catch (ProtobufException e) {
                         throw ApiException.badRequest(e.getMessage());
                     }
                 }
@@ -489,7 +491,8 @@ final class ResourceHandler {
 
     static void respond(HttpExchange ex, int code, MediaTypes.Output out, JsonNode body) {
         try {
-            byte[] bytes = out.yaml() ? Json.YAML.writeValueAsBytes(body) : Json.bytes(body);
+            byte[] bytes = out.protobuf() ? Protobuf.core().encode(body)
+                    : out.yaml() ? Json.YAML.writeValueAsBytes(body) : Json.bytes(body);
             ex.respond(code, out.contentType(), bytes);
         } catch (JsonProcessingException e) {
             throw ApiException.internal(e.getMessage());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.json.Meta;
+import io.hypernetes.api.protobuf.Protobuf;
 import io.hypernetes.apiserver.http.ApiException;
 import io.hypernetes.apiserver.http.HttpExchange;
 import io.hypernetes.apiserver.registry.ResourceStore;
@@ -14,7 +15,11 @@ import io.hypernetes.store.WatchEvent;
 import java.io.ByteArrayOutputStream;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Predicate;
@@ -36,6 +41,7 @@ final class WatchHandler {
     private final ObjectChecks checks;
     private final Duration bookmarkInterval;
     private final AtomicInteger open = new AtomicInteger();
+    private final EventCache cache = new EventCache();
 
     WatchHandler(Store store, ObjectChecks checks, Duration bookmarkInterval) {
         this.store = store;
@@ -85,26 +91,26 @@ final class WatchHandler {
             start = from + 1;
         }
         String prefix = watchPrefix(t);
+        EventEncoder encoder = new EventEncoder(t, out, ex.query("includeObject"), cache);
         Store.Watch w;
         try {
             w = store.watch(prefix, Store.prefixEnd(prefix), start);
         } catch (CompactedException e) {
-            HttpExchange.Stream s = ex.stream(200, MediaTypes.JSON);
-            s.write(line("ERROR", ApiException.gone("too old resource version: " + from + " (" + e.compactedRevision() + ")").status()));
+            HttpExchange.Stream s = ex.stream(200, encoder.contentType());
+            s.write(encoder.encode("ERROR", ApiException.gone("too old resource version: " + from + " (" + e.compactedRevision() + ")").status()));
             s.close();
             return;
         }
         open.incrementAndGet();
         ex.onClose(w::close);
-        EventEncoder encoder = new EventEncoder(t, out, ex.query("includeObject"));
-        HttpExchange.Stream stream = ex.stream(200, MediaTypes.JSON);
+        HttpExchange.Stream stream = ex.stream(200, encoder.contentType());
         try {
             ByteArrayOutputStream batch = new ByteArrayOutputStream();
             for (ObjectNode o : initial) batch.writeBytes(encoder.event("ADDED", o));
             if (initialEvents) {
                 ObjectNode b = bookmark(t, start - 1);
                 Meta.metadata(b).putObject("annotations").put("k8s.io/initial-events-end", "true");
-                batch.writeBytes(line("BOOKMARK", b));
+                batch.writeBytes(encoder.encode("BOOKMARK", b));
             }
             if (batch.size() > 0) stream.write(batch.toByteArray());
             Instant lastSent = Instant.now();
@@ -121,12 +127,12 @@ final class WatchHandler {
                     stream.write(batch.toByteArray());
                     lastSent = Instant.now();
                 } else if (bookmarks && Duration.between(lastSent, Instant.now()).compareTo(bookmarkInterval) >= 0) {
-                    stream.write(line("BOOKMARK", bookmark(t, w.progressRevision())));
+                    stream.write(encoder.encode("BOOKMARK", bookmark(t, w.progressRevision())));
                     lastSent = Instant.now();
                 }
             }
         } catch (CompactedException e) {
-            stream.write(line("ERROR", ApiException.gone("too old resource version: " + from + " (" + e.compactedRevision() + ")").status()));
+            stream.write(encoder.encode("ERROR", ApiException.gone("too old resource version: " + from + " (" + e.compactedRevision() + ")").status()));
         } catch (WatchClosedException e) {
             // the client went away or the server is stopping
         } finally {
@@ -151,9 +157,38 @@ final class WatchHandler {
         ObjectNode e = Json.object().put("type", type);
         e.set("object", object);
         byte[] json = Json.bytes(e);
-        byte[] withNewline = java.util.Arrays.copyOf(json, json.length + 1);
+        byte[] withNewline = Arrays.copyOf(json, json.length + 1);
         withNewline[json.length] = '\n';
         return withNewline;
+    }
+
+    /**
+     * Store changes decoded once, and their plain-object events encoded once, for every watcher of the server: with
+     * W watchers of a resource an update costs one decode and one encoding per representation, not W. Keyed by
+     * revision, which names one change of one key; only the latest {@link #KEEP} revisions are kept, which covers
+     * watchers that are behind by a few thousand changes.
+     */
+    static final class EventCache {
+        private static final int KEEP = 4096;
+
+        /** One change, decoded; objects here are shared and must not be modified. */
+        record Change(ObjectNode prev, ObjectNode cur, Map<String, byte[]> encoded) {}
+
+        private final ConcurrentHashMap<Long, Change> changes = new ConcurrentHashMap<>();
+        private final AtomicLong newest = new AtomicLong();
+
+        Change change(WatchEvent e) {
+            long revision = e.revision();
+            Change c = changes.computeIfAbsent(revision, r -> new Change(
+                    e.prevKv() == null ? null : ResourceStore.decode(e.prevKv().value(), r),
+                    e.type() == WatchEvent.Type.DELETE ? null : ResourceStore.decode(e.kv().value(), r),
+                    new ConcurrentHashMap<>()));
+            long before = newest.getAndAccumulate(revision, Math::max);
+            if (revision > before && revision % 256 == 0 && changes.size() > KEEP) {
+                changes.keySet().removeIf(r -> r <= revision - KEEP);
+            }
+            return c;
+        }
     }
 
     /** Turns store changes into watch events in the representation the client asked for. */
@@ -161,12 +196,23 @@ final class WatchHandler {
         private final Target target;
         private final MediaTypes.Output out;
         private final String includeObject;
+        private final EventCache cache;
         private boolean columnsSent;
 
-        EventEncoder(Target target, MediaTypes.Output out, String includeObject) {
+        EventEncoder(Target target, MediaTypes.Output out, String includeObject, EventCache cache) {
             this.target = target;
             this.out = out;
             this.includeObject = includeObject;
+            this.cache = cache;
+        }
+
+        /** Kubernetes streams protobuf events length-prefixed, JSON events one per line. */
+        String contentType() {
+            return out.protobuf() ? MediaTypes.PROTOBUF + ";stream=watch" : MediaTypes.JSON;
+        }
+
+        byte[] encode(String type, JsonNode object) {
+            return out.protobuf() ? Protobuf.frame(Protobuf.core().encodeWatchEvent(type, object)) : line(type, object);
         }
 
         byte[] event(String type, ObjectNode obj) {
@@ -180,21 +226,28 @@ final class WatchHandler {
                 case METADATA -> Tables.partialMetadata(obj);
                 case OBJECT -> obj;
             };
-            return line(type, body);
+            return encode(type, body);
+        }
+
+        /** The event of a shared change; plain objects are encoded once for all watchers that want the same bytes. */
+        private byte[] event(String type, ObjectNode obj, EventCache.Change change) {
+            if (out.shape() != MediaTypes.Shape.OBJECT) return event(type, obj);
+            return change.encoded().computeIfAbsent(type + " " + out.contentType(), k -> event(type, obj));
         }
 
         /** The event for one store change, or null when the selector hides it on both sides. */
         byte[] change(WatchEvent e, Predicate<JsonNode> filter) {
-            ObjectNode prev = e.prevKv() == null ? null : ResourceStore.decode(e.prevKv().value(), e.revision());
+            EventCache.Change c = cache.change(e);
+            ObjectNode prev = c.prev();
             boolean prevMatches = prev != null && (filter == null || filter.test(prev));
             if (e.type() == WatchEvent.Type.DELETE) {
-                return prevMatches ? event("DELETED", prev) : null;
+                return prevMatches ? event("DELETED", prev, c) : null;
             }
-            ObjectNode cur = ResourceStore.decode(e.kv().value(), e.revision());
+            ObjectNode cur = c.cur();
             boolean curMatches = filter == null || filter.test(cur);
-            if (curMatches) return event(prev == null || !prevMatches ? "ADDED" : "MODIFIED", cur);
+            if (curMatches) return event(prev == null || !prevMatches ? "ADDED" : "MODIFIED", cur, c);
             // as Kubernetes' watch cache: the object as the watcher last saw it, at the revision it left the selector
-            return prevMatches ? event("DELETED", prev) : null;
+            return prevMatches ? event("DELETED", prev, c) : null;
         }
     }
 }
