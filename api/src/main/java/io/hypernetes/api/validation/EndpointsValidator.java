@@ -30,15 +30,7 @@ final class EndpointsValidator implements KindValidator {
             for (int j = 0; j < ports.size(); j++) {
                 JsonNode p = ports.get(j);
                 FieldPath pp = sp.child("ports").index(j);
-                String name = Tree.text(p, "name");
-                if (name.isEmpty()) {
-                    if (ports.size() > 1) errs.add(FieldError.required(pp.child("name").text(), ""));
-                } else {
-                    Metadata.name(name, Names::dns1123Label, pp.child("name"), errs);
-                    if (!names.add(name)) errs.add(FieldError.duplicate(pp.child("name").text(), name));
-                }
-                Ports.number(p, "port", pp, errs);
-                Ports.protocol(p, pp, errs);
+                Ports.listed(p, pp, ports.size(), names, errs);
             }
         }
     }

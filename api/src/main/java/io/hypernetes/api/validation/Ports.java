@@ -2,6 +2,7 @@ package io.hypernetes.api.validation;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
+import java.util.Set;
 
 /** Port numbers, port names and protocols, shared by pods, services and endpoints. */
 final class Ports {
@@ -53,5 +54,21 @@ final class Ports {
         } else {
             Metadata.oneOf(protocol, PROTOCOLS, p, errs);
         }
+    }
+
+    /**
+     * One port of a Service's or an Endpoints subset's list: a name (required once the list has more than one
+     * port, a unique DNS-1123 label), a number and a protocol.
+     */
+    static void listed(JsonNode port, FieldPath path, int listSize, Set<String> names, List<FieldError> errs) {
+        String name = Tree.text(port, "name");
+        if (name.isEmpty()) {
+            if (listSize > 1) errs.add(FieldError.required(path.child("name").text(), ""));
+        } else {
+            Metadata.name(name, Names::dns1123Label, path.child("name"), errs);
+            if (!names.add(name)) errs.add(FieldError.duplicate(path.child("name").text(), name));
+        }
+        number(port, "port", path, errs);
+        protocol(port, path, errs);
     }
 }

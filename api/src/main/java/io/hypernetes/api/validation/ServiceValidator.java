@@ -78,15 +78,7 @@ final class ServiceValidator implements KindValidator {
         for (int i = 0; i < ports.size(); i++) {
             JsonNode p = ports.get(i);
             FieldPath pp = SPEC.child("ports").index(i);
-            String name = Tree.text(p, "name");
-            if (name.isEmpty()) {
-                if (ports.size() > 1) errs.add(FieldError.required(pp.child("name").text(), ""));
-            } else {
-                Metadata.name(name, Names::dns1123Label, pp.child("name"), errs);
-                if (!names.add(name)) errs.add(FieldError.duplicate(pp.child("name").text(), name));
-            }
-            Ports.number(p, "port", pp, errs);
-            Ports.protocol(p, pp, errs);
+            Ports.listed(p, pp, ports.size(), names, errs);
             String protocol = Tree.text(p, "protocol").isEmpty() ? "TCP" : Tree.text(p, "protocol");
             Long port = Tree.integer(p, "port");
             if (port != null && !portProtocols.add(port + "/" + protocol)) {
