@@ -162,12 +162,4 @@ class PatchTest {
         assertThat(r.json().path("reason").asText()).isEqualTo("UnsupportedMediaType");
         assertThat(patch("media", "text/plain", "{}").code()).isEqualTo(415);
     }
-
-    @Test
-    void serverSideApplyIsRefusedClearly() {
-        twoContainerPod("ssa");
-        KubeClient.Response r = patch("ssa", "application/apply-patch+yaml", "apiVersion: v1\nkind: Pod\nmetadata: {name: ssa}\n");
-        assertThat(r.code()).isEqualTo(415);
-        assertThat(r.json().path("message").asText()).contains("server-side apply");
-    }
 }

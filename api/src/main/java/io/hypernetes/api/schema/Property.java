@@ -13,6 +13,8 @@ import java.util.Set;
  * @param listMapKeys from {@code x-kubernetes-list-map-keys}
  * @param mapType from {@code x-kubernetes-map-type} ("atomic", "granular"), or null
  * @param protobuf from {@code x-protobuf}, or null for fields protobuf does not carry (apiVersion, kind)
+ * @param defaultValue from {@code default}, or null; server-side apply needs it for list-map keys a client may
+ *     omit (a container port's protocol)
  */
 public record Property(
         String name,
@@ -23,7 +25,8 @@ public record Property(
         String listType,
         List<String> listMapKeys,
         String mapType,
-        ProtobufField protobuf) {
+        ProtobufField protobuf,
+        com.fasterxml.jackson.databind.JsonNode defaultValue) {
 
     public Property {
         patchStrategies = Set.copyOf(patchStrategies);

@@ -167,7 +167,8 @@ public final class SchemaRegistry {
         node.path("x-kubernetes-list-map-keys").forEach(k -> keys.add(k.asText()));
         return new Property(name, node.path("description").asText(""), schema(node), strategies,
                 node.path("x-kubernetes-patch-merge-key").asText(null), node.path("x-kubernetes-list-type").asText(null),
-                keys, node.path("x-kubernetes-map-type").asText(null), protobufField(node.get("x-protobuf")));
+                keys, node.path("x-kubernetes-map-type").asText(null), protobufField(node.get("x-protobuf")),
+                node.get("default"));
     }
 
     private static ProtobufField protobufField(JsonNode ext) {

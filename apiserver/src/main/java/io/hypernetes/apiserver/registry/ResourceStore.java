@@ -3,10 +3,13 @@ package io.hypernetes.apiserver.registry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hypernetes.api.apply.ApplyConflictException;
+import io.hypernetes.api.apply.FieldOwnership;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.json.Meta;
 import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.resource.ResourceTypes;
+import io.hypernetes.api.schema.SchemaRegistry;
 import io.hypernetes.api.validation.FieldError;
 import io.hypernetes.apiserver.http.ApiException;
 import io.hypernetes.store.CompactedException;
@@ -38,6 +41,9 @@ import java.util.function.UnaryOperator;
  *
  * <p>Every write goes through the same steps: server-set metadata, the kind's {@link Strategy}, defaulting,
  * validation, then a conditional store write. A rejected write changes nothing.
+ *
+ * <p>Every write also records who owns which fields ({@code metadata.managedFields}, see {@link FieldOwnership}):
+ * writes name their field manager, and a server-side apply ({@link #apply}) merges by those records.
  */
 public final class ResourceStore {
     private static final String GENERATE_CHARS = "bcdfghjklmnpqrstvwxz2456789";
@@ -50,6 +56,10 @@ public final class ResourceStore {
     private final Clock clock;
     private final Strategy strategy;
     private final Registry registry;
+    private final FieldOwnership ownership;
+
+    /** The field manager of writes the server makes on its own behalf (system namespaces, tests' direct calls). */
+    public static final String SERVER_MANAGER = "hypernetes-apiserver";
 
     ResourceStore(ResourceType type, Store store, ObjectRules rules, Clock clock, Registry registry) {
         this.type = type;
@@ -58,6 +68,7 @@ public final class ResourceStore {
         this.clock = clock;
         this.registry = registry;
         this.strategy = Strategy.of(type);
+        this.ownership = FieldOwnership.of(SchemaRegistry.core(), type.schema());
     }
 
     public ResourceType type() {
@@ -184,6 +195,15 @@ public final class ResourceStore {
     // ---- create
 
     public ObjectNode create(String namespace, ObjectNode obj, boolean dryRun) {
+        return create(namespace, obj, dryRun, SERVER_MANAGER);
+    }
+
+    /**
+     * Creates an object on behalf of {@code fieldManager}, who then owns every field the object sets (defaults
+     * included, as in Kubernetes, but not what the server fills in at creation such as a pod's phase). A null
+     * manager means the object already carries its managed fields (a server-side apply that creates).
+     */
+    public ObjectNode create(String namespace, ObjectNode obj, boolean dryRun, String fieldManager) {
         ObjectNode meta = Meta.metadata(obj);
         if (type.namespaced()) {
             String ns = Meta.namespace(obj);
@@ -206,6 +226,7 @@ public final class ResourceStore {
         else meta.remove("generation");
         strategy.prepareForCreate(obj);
         rules.applyDefaults(type, obj);
+        if (fieldManager != null) recordOwnership(null, obj, fieldManager, Part.MAIN, now);
         rules.applyCreateDefaults(type, obj);
 
         for (int attempt = 0; ; attempt++) {
@@ -251,6 +272,11 @@ public final class ResourceStore {
      * Replaces an object (PUT). The body's resourceVersion, when set, must be the current one.
      */
     public ObjectNode update(String namespace, String name, ObjectNode obj, Part part, boolean dryRun) {
+        return update(namespace, name, obj, part, dryRun, SERVER_MANAGER);
+    }
+
+    /** Replaces an object (PUT) on behalf of {@code fieldManager}. */
+    public ObjectNode update(String namespace, String name, ObjectNode obj, Part part, boolean dryRun, String fieldManager) {
         String bodyName = Meta.name(obj);
         if (!bodyName.isEmpty() && !bodyName.equals(name)) {
             throw ApiException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
@@ -259,7 +285,7 @@ public final class ResourceStore {
             throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
         }
         String rv = Meta.resourceVersion(obj);
-        return mutate(namespace, name, rv.isEmpty() ? null : rv, current -> obj.deepCopy(), part, dryRun);
+        return mutate(namespace, name, rv.isEmpty() ? null : rv, current -> obj.deepCopy(), part, dryRun, fieldManager);
     }
 
     /**
@@ -269,6 +295,15 @@ public final class ResourceStore {
      */
     public ObjectNode mutate(String namespace, String name, String requiredVersion, UnaryOperator<ObjectNode> change,
             Part part, boolean dryRun) {
+        return mutate(namespace, name, requiredVersion, change, part, dryRun, SERVER_MANAGER);
+    }
+
+    /**
+     * {@link #mutate(String, String, String, UnaryOperator, Part, boolean)} on behalf of {@code fieldManager}, who
+     * takes the fields the change sets; null when {@code change} computes the managed fields itself (apply).
+     */
+    public ObjectNode mutate(String namespace, String name, String requiredVersion, UnaryOperator<ObjectNode> change,
+            Part part, boolean dryRun, String fieldManager) {
         String key = key(namespace, name);
         while (true) {
             KeyValue kv = store.get(key).orElseThrow(() -> ApiException.notFound(type, name));
@@ -281,7 +316,7 @@ public final class ResourceStore {
             if (requiredVersion == null && !newRv.isEmpty() && !newRv.equals(Long.toString(kv.modRevision()))) {
                 throw ApiException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
             }
-            ObjectNode next = prepareUpdate(updated, old, part);
+            ObjectNode next = prepareUpdate(updated, old, part, fieldManager);
             if (next.equals(old)) return old;
             boolean finished = Meta.deleting(next) && !Meta.hasFinalizers(next) && !pendingSpecFinalizers(next)
                     && next.path("metadata").path("deletionGracePeriodSeconds").asLong(0) == 0;
@@ -303,12 +338,73 @@ public final class ResourceStore {
         }
     }
 
+    /** Sets {@code obj}'s managed fields for a non-apply write by {@code fieldManager}; {@code old} is null on create. */
+    private void recordOwnership(ObjectNode old, ObjectNode obj, String fieldManager, Part part, Instant now) {
+        String subresource = switch (part) {
+            case STATUS -> "status";
+            case FINALIZE -> "finalize";
+            default -> "";
+        };
+        JsonNode managed = ownership.update(old, obj, fieldManager, subresource, now).path("metadata").get("managedFields");
+        if (managed == null) Meta.metadata(obj).remove("managedFields");
+        else Meta.metadata(obj).set("managedFields", managed);
+    }
+
+    // ---- server-side apply
+
+    /** What an apply did: the object as written (or as it would be, under dry run) and whether it was created. */
+    public record Applied(ObjectNode object, boolean created) {}
+
+    /**
+     * Server-side apply of {@code config} by {@code fieldManager}: creates the object when it does not exist, else
+     * merges into the live object by the managed fields (see {@link FieldOwnership#apply}). Conflicts with other
+     * managers are a 409 naming each field unless {@code force}.
+     */
+    public Applied apply(String namespace, String name, ObjectNode config, String fieldManager, boolean force, boolean dryRun) {
+        while (true) {
+            if (find(namespace, name).isEmpty()) {
+                ObjectNode created = applyOwnership(null, config, fieldManager, force);
+                try {
+                    return new Applied(create(namespace, created, dryRun, null), true);
+                } catch (ApiException e) {
+                    if (!"AlreadyExists".equals(e.reason())) throw e;
+                    continue; // created by someone else in between: apply to theirs
+                }
+            }
+            // what only the status subresource may change is not the applier's to own through the main resource
+            ObjectNode own = config.deepCopy();
+            if (strategy.hasStatus()) own.remove("status");
+            try {
+                return new Applied(mutate(namespace, name, null, live -> applyOwnership(live, own, fieldManager, force),
+                        Part.MAIN, dryRun, null), false);
+            } catch (ApiException e) {
+                if (e.code() != 404 || !"NotFound".equals(e.reason()) || find(namespace, name).isPresent()) throw e;
+                // deleted in between: create it
+            }
+        }
+    }
+
+    private ObjectNode applyOwnership(ObjectNode live, ObjectNode config, String fieldManager, boolean force) {
+        try {
+            return ownership.apply(live, config, fieldManager, force, clock.instant());
+        } catch (ApplyConflictException e) {
+            ObjectNode details = Json.object();
+            com.fasterxml.jackson.databind.node.ArrayNode causes = details.putArray("causes");
+            for (ApplyConflictException.Conflict c : e.conflicts()) {
+                causes.addObject().put("reason", "FieldManagerConflict").put("message", c.message()).put("field", c.path().toString());
+            }
+            throw new ApiException(409, "Conflict", e.getMessage(), details);
+        } catch (IllegalArgumentException e) {
+            throw ApiException.badRequest(e.getMessage());
+        }
+    }
+
     private boolean pendingSpecFinalizers(JsonNode obj) {
         JsonNode f = obj.path("spec").path("finalizers");
         return type == ResourceTypes.NAMESPACES && f.isArray() && !f.isEmpty();
     }
 
-    private ObjectNode prepareUpdate(ObjectNode obj, ObjectNode old, Part part) {
+    private ObjectNode prepareUpdate(ObjectNode obj, ObjectNode old, Part part, String fieldManager) {
         if (!obj.has("apiVersion")) obj.put("apiVersion", type.apiVersion());
         if (!obj.has("kind")) obj.put("kind", type.kind());
         ObjectNode meta = Meta.metadata(obj);
@@ -353,6 +449,8 @@ public final class ResourceStore {
         }
         ObjectNode oldForCompare = old.deepCopy();
         Meta.metadata(oldForCompare).remove("resourceVersion");
+        // a binding is the scheduler's storage-level write in Kubernetes and records no owner
+        if (fieldManager != null && part != Part.BINDING) recordOwnership(oldForCompare, result, fieldManager, part, clock.instant());
         List<FieldError> errors = part == Part.BINDING ? List.of() : rules.validateUpdate(type, result, oldForCompare);
         if (!errors.isEmpty()) throw ApiException.invalid(type, Meta.name(old), errors);
         if (result.equals(oldForCompare)) return old;

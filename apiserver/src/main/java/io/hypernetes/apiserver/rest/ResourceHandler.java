@@ -216,14 +216,14 @@ final class ResourceHandler {
         if (t.type().namespaced() && t.namespace() == null) {
             throw ApiException.methodNotAllowed("POST to " + t.type().plural() + " needs a namespace in the path");
         }
-        ObjectNode created = store.create(t.namespace(), obj, dryRun);
+        ObjectNode created = store.create(t.namespace(), obj, dryRun, fieldManager(ex, "CreateOptions"));
         respondObject(ex, 201, t.type(), created);
     }
 
     private void update(HttpExchange ex, Target t, ResourceStore store, Part part) {
         boolean dryRun = dryRun(ex);
         ObjectNode obj = decodeObject(ex, t.type());
-        respondObject(ex, 200, t.type(), store.update(t.namespace(), t.name(), obj, part, dryRun));
+        respondObject(ex, 200, t.type(), store.update(t.namespace(), t.name(), obj, part, dryRun, fieldManager(ex, "UpdateOptions")));
     }
 
     private void patch(HttpExchange ex, Target t, ResourceStore store, Part part) {
@@ -231,13 +231,18 @@ final class ResourceHandler {
         String type = MediaTypes.contentType(ex.header("Content-Type"));
         String validation = fieldValidation(ex);
         if (type.equals(MediaTypes.APPLY_PATCH)) {
-            throw new ApiException(415, "UnsupportedMediaType",
-                    "server-side apply (application/apply-patch+yaml) is not supported yet; use client-side kubectl apply", null);
+            apply(ex, t, store, part, dryRun, validation);
+            return;
         }
         if (!type.equals(MediaTypes.JSON_PATCH) && !type.equals(MediaTypes.MERGE_PATCH) && !type.equals(MediaTypes.STRATEGIC_MERGE_PATCH)) {
             throw new ApiException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types include: "
-                    + "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json", null);
+                    + "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, "
+                    + "application/apply-patch+yaml", null);
         }
+        if (ex.query("force") != null) {
+            throw optionsInvalid("PatchOptions", "force", "Forbidden", "force: Forbidden: may not be specified for non-apply patch");
+        }
+        String manager = fieldManager(ex, "PatchOptions");
         JsonNode patch = parse(ex.body(), MediaTypes.JSON);
         ResourceType rt = t.type();
         ObjectNode result = store.mutate(t.namespace(), t.name(), null, current -> {
@@ -255,8 +260,95 @@ final class ResourceHandler {
             checkKind(o, rt);
             checkFields(ex, rt, o, validation);
             return o;
-        }, part, dryRun);
+        }, part, dryRun, manager);
         respondObject(ex, 200, rt, result);
+    }
+
+    /**
+     * Server-side apply: the body (YAML, or JSON as YAML's subset) is the manager's whole intent for the object.
+     * Creates it when absent (201), else merges by field ownership (200); conflicts are a 409 unless {@code force}.
+     */
+    private void apply(HttpExchange ex, Target t, ResourceStore store, Part part, boolean dryRun, String validation) {
+        String manager = ex.query("fieldManager");
+        if (manager == null || manager.isEmpty()) {
+            throw optionsInvalid("PatchOptions", "fieldManager", "FieldValueRequired", "fieldManager: Required value: is required for apply patch");
+        }
+        manager = fieldManager(ex, "PatchOptions");
+        boolean force = boolParam(ex, "force");
+        if (part != Part.MAIN) {
+            throw ApiException.methodNotAllowed("server-side apply to the " + t.subresource() + " subresource is not supported; apply to the object itself");
+        }
+        ResourceType rt = t.type();
+        JsonNode body = parse(ex.body(), MediaTypes.YAML);
+        if (!(body instanceof ObjectNode config)) {
+            throw ApiException.badRequest("the body of the request must be a YAML or JSON object, got " + body.getNodeType().name().toLowerCase());
+        }
+        checkKind(config, rt);
+        String bodyName = Meta.name(config);
+        if (!bodyName.isEmpty() && !bodyName.equals(t.name())) {
+            throw ApiException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + t.name() + ")");
+        }
+        if (rt.namespaced() && !Meta.namespace(config).isEmpty() && !Meta.namespace(config).equals(t.namespace())) {
+            throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+        checkFields(ex, rt, config, validation);
+        Meta.metadata(config).put("name", t.name());
+        ResourceStore.Applied applied = store.apply(t.namespace(), t.name(), config, manager, force, dryRun);
+        respondObject(ex, applied.created() ? 201 : 200, rt, applied.object());
+    }
+
+    /**
+     * The field manager of a write: the {@code fieldManager} parameter, else, as Kubernetes does, the User-Agent up
+     * to its first "/" (printable characters only, at most 128 bytes).
+     */
+    private static String fieldManager(HttpExchange ex, String optionsKind) {
+        String manager = ex.query("fieldManager");
+        if (manager != null && !manager.isEmpty()) {
+            if (manager.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > FIELD_MANAGER_MAX) {
+                throw optionsInvalid(optionsKind, "fieldManager", "FieldValueTooLong",
+                        "fieldManager: Too long: may not be more than " + FIELD_MANAGER_MAX + " bytes");
+            }
+            for (int i = 0; i < manager.length(); i++) {
+                if (!printable(manager.codePointAt(i))) {
+                    throw optionsInvalid(optionsKind, "fieldManager[" + i + "]", "FieldValueInvalid",
+                            "fieldManager[" + i + "]: Invalid value: \"" + manager + "\": invalid character");
+                }
+            }
+            return manager;
+        }
+        String agent = ex.header("User-Agent");
+        if (agent == null) return "";
+        int slash = agent.indexOf('/');
+        String prefix = slash < 0 ? agent : agent.substring(0, slash);
+        StringBuilder b = new StringBuilder();
+        int bytes = 0;
+        for (int cp : prefix.codePoints().toArray()) {
+            if (!printable(cp)) continue;
+            int len = new String(Character.toChars(cp)).getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+            if (bytes + len > FIELD_MANAGER_MAX) break;
+            b.appendCodePoint(cp);
+            bytes += len;
+        }
+        return b.toString();
+    }
+
+    private static final int FIELD_MANAGER_MAX = 128;
+
+    /** Go's unicode.IsPrint: letters, marks, numbers, punctuation, symbols and the ASCII space. */
+    private static boolean printable(int cp) {
+        if (cp == ' ') return true;
+        return switch (Character.getType(cp)) {
+            case Character.CONTROL, Character.FORMAT, Character.PRIVATE_USE, Character.SURROGATE, Character.UNASSIGNED,
+                    Character.SPACE_SEPARATOR, Character.LINE_SEPARATOR, Character.PARAGRAPH_SEPARATOR -> false;
+            default -> true;
+        };
+    }
+
+    /** 422 for bad request options, worded as Kubernetes words them: {@code PatchOptions.meta.k8s.io "" is invalid: ...}. */
+    private static ApiException optionsInvalid(String kind, String field, String reason, String message) {
+        ObjectNode details = Json.object().put("group", "meta.k8s.io").put("kind", kind);
+        details.putArray("causes").addObject().put("reason", reason).put("message", message.substring(message.indexOf(": ") + 2)).put("field", field);
+        return new ApiException(422, "Invalid", kind + ".meta.k8s.io \"\" is invalid: " + message, details);
     }
 
     private static ApiException patchError(PatchException e, ResourceType type, String name) {
