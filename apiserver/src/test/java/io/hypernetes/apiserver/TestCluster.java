@@ -127,6 +127,22 @@ final class TestCluster implements AutoCloseable {
         return out;
     }
 
+    /** A server-side apply (PATCH application/apply-patch+yaml) of {@code yaml}; {@code query} as sent, e.g. "fieldManager=x". */
+    KubeClient.Response apply(String path, String yaml, String query) {
+        return client.send("PATCH", path + (query.isEmpty() ? "" : "?" + query),
+                yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8), "application/apply-patch+yaml", "application/json");
+    }
+
+    /** "manager/operation[/subresource]" of each managedFields entry, in the order the server keeps them. */
+    static java.util.List<String> managers(JsonNode obj) {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : obj.path("metadata").path("managedFields")) {
+            out.add(e.path("manager").asText() + "/" + e.path("operation").asText()
+                    + (e.has("subresource") ? "/" + e.path("subresource").asText() : ""));
+        }
+        return out;
+    }
+
     JsonNode create(String path, ObjectNode obj) {
         KubeClient.Response r = client.post(path, obj);
         if (r.code() != 201) throw new AssertionError("create " + path + " -> " + r.code() + ": " + r.text());

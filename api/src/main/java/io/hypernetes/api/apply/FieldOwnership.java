@@ -72,8 +72,8 @@ public final class FieldOwnership {
     public ObjectNode update(ObjectNode old, ObjectNode updated, String manager, String subresource, Instant now) {
         ObjectNode result = updated.deepCopy();
         List<Entry> entries = startingEntries(old, updated, subresource);
-        ObjectNode before = old == null ? zeroValue() : withoutManagedFields(old);
-        Walks.Comparison c = Walks.compare(before, withoutManagedFields(updated), type);
+        ObjectNode before = withZeroValues(old == null ? Json.object() : withoutManagedFields(old));
+        Walks.Comparison c = Walks.compare(before, withZeroValues(withoutManagedFields(updated)), type);
         FieldSet taken = c.changed().difference(NEVER_OWNED);
         String apiVersion = updated.path("apiVersion").asText("");
         Entry mine = null;
@@ -119,18 +119,21 @@ public final class FieldOwnership {
     }
 
     /**
-     * The object as Go's zero value of the type serializes: nested structs present and empty, everything else
-     * absent. Kubernetes diffs a created object against this, so a creator owns {@code metadata.labels} but not
-     * {@code metadata} or {@code spec} themselves.
+     * {@code obj} with its missing top-level objects present and empty, as Go serializes the nested structs of a
+     * Kubernetes type. Kubernetes diffs a created object against the type's zero value, so a creator owns
+     * {@code metadata.labels} but not {@code metadata} or {@code spec} themselves, and a first status write owns
+     * {@code status.phase} but not {@code status}.
      */
-    private ObjectNode zeroValue() {
-        ObjectNode zero = Json.object();
-        if (type instanceof Type.Struct s) {
-            s.schema().properties().forEach((name, p) -> {
-                if (s.field(name) instanceof Type.Struct) zero.putObject(name);
-            });
+    private ObjectNode withZeroValues(ObjectNode obj) {
+        if (!(type instanceof Type.Struct s)) return obj;
+        ObjectNode out = obj;
+        for (String name : s.schema().properties().keySet()) {
+            if (s.field(name) instanceof Type.Struct && !obj.has(name)) {
+                if (out == obj) out = obj.deepCopy();
+                out.putObject(name);
+            }
         }
-        return zero;
+        return out;
     }
 
     // ---- apply
