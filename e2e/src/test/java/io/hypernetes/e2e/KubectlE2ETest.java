@@ -73,6 +73,20 @@ class KubectlE2ETest {
             assertThat(k.run("get", "pod", "nginx", "-n", "ns1", "-o", "jsonpath={.spec.containers[0].image} {.metadata.labels.release} {.metadata.labels.tier}")
                     .ok().stdout()).isEqualTo("nginx:1.25 stable web");
 
+            // Server-side apply of a changed manifest: the tier label is kubectl-label's, so changing it is a conflict
+            // naming that manager and the field; forcing takes it over. Field ownership shows with --show-managed-fields.
+            Files.writeString(seed, Files.readString(seed).replace("labels: {app: nginx, release: stable}", "labels: {app: nginx, release: stable, tier: backend}"));
+            Kubectl.Result conflict = k.run("apply", "--server-side", "-f", seed.toString());
+            assertThat(conflict.exit()).isNotZero();
+            assertThat(conflict.stderr()).contains("Apply failed with 1 conflict: conflict with \"kubectl-label\" using v1: .metadata.labels.tier");
+            assertThat(k.run("apply", "--server-side", "--force-conflicts", "-f", seed.toString()).ok().stdout()).contains("pod/nginx serverside-applied");
+            assertThat(k.run("get", "pod", "nginx", "-n", "ns1", "-o", "jsonpath={.metadata.labels.tier}").ok().stdout()).isEqualTo("backend");
+            String managed = k.run("get", "pod", "nginx", "-n", "ns1", "-o", "yaml", "--show-managed-fields").ok().stdout();
+            assertThat(managed).contains("managedFields:", "manager: kubectl\n", "operation: Apply", "manager: kubectl-annotate",
+                    "operation: Update", "fieldsType: FieldsV1", "f:tier: {}", "k:{\"name\":\"nginx\"}:");
+            assertThat(managed).doesNotContain("manager: kubectl-label");
+            assertThat(k.run("get", "pod", "nginx", "-n", "ns1", "-o", "yaml").ok().stdout()).doesNotContain("managedFields");
+
             // kubectl edit through an editor that rewrites the annotation.
             Map<String, String> editor = Map.of("KUBE_EDITOR", "sed -i s/note:\\ hello/note:\\ edited/");
             assertThat(k.run(editor, null, "edit", "pod", "nginx", "-n", "ns1").ok().stdout()).contains("pod/nginx edited");
