@@ -63,6 +63,17 @@ public sealed interface PathElement extends Comparable<PathElement> {
             return "k:" + Json.string(keys);
         }
 
+        // by spelling, so 80 read from YAML and 80 read from JSON name the same item whatever their node types
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PathElement p && p.rank() == rank() && p.fieldsV1().equals(fieldsV1());
+        }
+
+        @Override
+        public int hashCode() {
+            return fieldsV1().hashCode();
+        }
+
         public String toString() {
             List<String> parts = new ArrayList<>();
             for (Map.Entry<String, JsonNode> e : keys.properties()) parts.add(e.getKey() + "=" + Json.string(e.getValue()));
@@ -78,6 +89,17 @@ public sealed interface PathElement extends Comparable<PathElement> {
     record Value(JsonNode value) implements PathElement {
         public String fieldsV1() {
             return "v:" + Json.string(value);
+        }
+
+        // by spelling, so 80 read from YAML and 80 read from JSON name the same item whatever their node types
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof PathElement p && p.rank() == rank() && p.fieldsV1().equals(fieldsV1());
+        }
+
+        @Override
+        public int hashCode() {
+            return fieldsV1().hashCode();
         }
 
         public String toString() {
