@@ -43,7 +43,7 @@ public final class Registry {
             ObjectNode ns = Json.object().put("apiVersion", "v1").put("kind", "Namespace");
             ns.putObject("metadata").put("name", name);
             try {
-                namespaces.create(null, ns, false);
+                namespaces.create(null, ns, false, ResourceStore.SERVER_MANAGER);
             } catch (ApiException e) {
                 if (e.code() != 409) throw e;
             }

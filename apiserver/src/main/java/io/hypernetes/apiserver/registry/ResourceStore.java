@@ -58,7 +58,7 @@ public final class ResourceStore {
     private final Registry registry;
     private final FieldOwnership ownership;
 
-    /** The field manager of writes the server makes on its own behalf (system namespaces, tests' direct calls). */
+    /** The field manager of writes the server makes on its own behalf (the system namespaces). */
     public static final String SERVER_MANAGER = "hypernetes-apiserver";
 
     ResourceStore(ResourceType type, Store store, ObjectRules rules, Clock clock, Registry registry) {
@@ -194,10 +194,6 @@ public final class ResourceStore {
 
     // ---- create
 
-    public ObjectNode create(String namespace, ObjectNode obj, boolean dryRun) {
-        return create(namespace, obj, dryRun, SERVER_MANAGER);
-    }
-
     /**
      * Creates an object on behalf of {@code fieldManager}, who then owns every field the object sets (defaults
      * included, as in Kubernetes, but not what the server fills in at creation such as a pod's phase). A null
@@ -269,13 +265,9 @@ public final class ResourceStore {
     public enum Part { MAIN, STATUS, FINALIZE, BINDING }
 
     /**
-     * Replaces an object (PUT). The body's resourceVersion, when set, must be the current one.
+     * Replaces an object (PUT) on behalf of {@code fieldManager}. The body's resourceVersion, when set, must be the
+     * current one.
      */
-    public ObjectNode update(String namespace, String name, ObjectNode obj, Part part, boolean dryRun) {
-        return update(namespace, name, obj, part, dryRun, SERVER_MANAGER);
-    }
-
-    /** Replaces an object (PUT) on behalf of {@code fieldManager}. */
     public ObjectNode update(String namespace, String name, ObjectNode obj, Part part, boolean dryRun, String fieldManager) {
         String bodyName = Meta.name(obj);
         if (!bodyName.isEmpty() && !bodyName.equals(name)) {
@@ -291,16 +283,8 @@ public final class ResourceStore {
     /**
      * Read-modify-write with optimistic concurrency: reads the current object, applies {@code change}, and writes
      * if nobody wrote in between, retrying otherwise. With {@code requiredVersion} set, a concurrent write is a
-     * 409 Conflict instead of a retry (the client asked for exactly that version).
-     */
-    public ObjectNode mutate(String namespace, String name, String requiredVersion, UnaryOperator<ObjectNode> change,
-            Part part, boolean dryRun) {
-        return mutate(namespace, name, requiredVersion, change, part, dryRun, SERVER_MANAGER);
-    }
-
-    /**
-     * {@link #mutate(String, String, String, UnaryOperator, Part, boolean)} on behalf of {@code fieldManager}, who
-     * takes the fields the change sets; null when {@code change} computes the managed fields itself (apply).
+     * 409 Conflict instead of a retry (the client asked for exactly that version). {@code fieldManager} takes the
+     * fields the change sets; null when {@code change} computes the managed fields itself (apply).
      */
     public ObjectNode mutate(String namespace, String name, String requiredVersion, UnaryOperator<ObjectNode> change,
             Part part, boolean dryRun, String fieldManager) {

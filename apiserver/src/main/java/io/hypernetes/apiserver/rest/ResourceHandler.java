@@ -457,7 +457,7 @@ final class ResourceHandler {
             conditions.addObject().put("type", "PodScheduled").put("status", "True")
                     .putNull("lastProbeTime").put("lastTransitionTime", Meta.timestamp(clock.instant()));
             return pod;
-        }, Part.BINDING, dryRun);
+        }, Part.BINDING, dryRun, null);
         ObjectNode status = Json.object().put("kind", "Status").put("apiVersion", "v1");
         status.putObject("metadata");
         status.put("status", "Success").put("code", 201);

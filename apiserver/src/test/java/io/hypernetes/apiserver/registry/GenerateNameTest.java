@@ -80,7 +80,7 @@ class GenerateNameTest {
             Crowded store = new Crowded(real, new AtomicInteger(3), new java.util.ArrayList<>());
             Registry registry = new Registry(store, NO_RULES, Clock.systemUTC());
             registry.bootstrap();
-            ObjectNode created = registry.of(ResourceTypes.CONFIGMAPS).create("default", generated(), false);
+            ObjectNode created = registry.of(ResourceTypes.CONFIGMAPS).create("default", generated(), false, ResourceStore.SERVER_MANAGER);
             assertThat(store.tried()).hasSize(4);
             assertThat(created.path("metadata").path("name").asText()).matches("web-[a-z0-9]{5}");
             assertThat(store.tried().getLast()).endsWith("/" + created.path("metadata").path("name").asText());
@@ -95,7 +95,7 @@ class GenerateNameTest {
             Registry registry = new Registry(store, NO_RULES, Clock.systemUTC());
             registry.bootstrap();
             long before = real.revision();
-            assertThatThrownBy(() -> registry.of(ResourceTypes.CONFIGMAPS).create("default", generated(), false))
+            assertThatThrownBy(() -> registry.of(ResourceTypes.CONFIGMAPS).create("default", generated(), false, ResourceStore.SERVER_MANAGER))
                     .isInstanceOfSatisfying(ApiException.class, e -> assertThat(e.code()).isEqualTo(409));
             assertThat(store.tried().size()).isBetween(2, 20);
             assertThat(real.revision()).isEqualTo(before);
