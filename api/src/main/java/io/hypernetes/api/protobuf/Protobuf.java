@@ -2,22 +2,16 @@ package io.hypernetes.api.protobuf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.IntNode;
+import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.schema.Definition;
 import io.hypernetes.api.schema.SchemaRegistry;
 import java.io.IOException;
-import java.time.Instant;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Base64;
-import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -40,17 +34,18 @@ public final class Protobuf {
     private static final byte[] MAGIC = {'k', '8', 's', 0};
     /** Deeper than any served type nests; a body past this is hostile or broken, and recursion must stay bounded. */
     static final int MAX_DEPTH = 100;
-    /** Go's {@code time.RFC3339} as MicroTime writes it: always six fraction digits. */
-    private static final DateTimeFormatter MICRO = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSSSSSXXX");
-    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ssXXX");
     private static final String WATCH_EVENT = "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent";
+    /** A buffer starts at the size of a recent body, but no larger than this, so one huge list does not stick. */
+    private static final int MAX_INITIAL_BUFFER = 64 << 10;
 
     private static final class Holder {
         static final Protobuf CORE = new Protobuf(SchemaRegistry.core());
     }
 
     private final SchemaRegistry registry;
-    private final Map<String, MessageType> messages = new ConcurrentHashMap<>();
+    private final Map<String, MessagePlan> messages = new ConcurrentHashMap<>();
+    /** The size of the last body encoded: racy on purpose, it is only a hint that saves growing the buffer. */
+    private int sizeHint = 1024;
 
     public Protobuf(SchemaRegistry registry) {
         this.registry = registry;
@@ -85,10 +80,9 @@ public final class Protobuf {
      * @throws ProtobufException if the kind is not served or a value does not fit its field
      */
     public byte[] encode(JsonNode object) {
-        WireWriter w = new WireWriter();
-        w.raw(MAGIC);
-        writeUnknown(w, object);
-        return w.toByteArray();
+        Encoder e = encoder();
+        writeEnvelope(e, object);
+        return finish(e);
     }
 
     /**
@@ -97,18 +91,23 @@ public final class Protobuf {
      * four big-endian bytes; see {@link #frame}.
      */
     public byte[] encodeWatchEvent(String type, JsonNode object) {
-        WireWriter w = new WireWriter();
-        w.stringField(1, type);
-        int ext = w.begin(2);
-        w.bytesField(1, encode(object));
-        w.end(ext);
-        return w.toByteArray();
+        Encoder e = encoder();
+        e.w.stringField(1, type);
+        int ext = e.w.begin(2);
+        // The envelope goes straight into the event rather than through a byte array of its own.
+        int raw = e.w.begin(1);
+        writeEnvelope(e, object);
+        e.w.end(raw);
+        e.w.end(ext);
+        return finish(e);
     }
 
     /** Reads a message written by {@link #encodeWatchEvent}, as the JSON watch stream would show it. */
     public ObjectNode decodeWatchEvent(byte[] message) {
         try {
-            return (ObjectNode) decodeMessage(message, WATCH_EVENT, 0);
+            ObjectNode out = Json.object();
+            readStruct(new WireReader(message, 0, message.length), type(WATCH_EVENT), out, 1);
+            return out;
         } catch (Malformed e) {
             throw e.toException("protobuf watch event");
         }
@@ -126,6 +125,15 @@ public final class Protobuf {
         return out;
     }
 
+    private Encoder encoder() {
+        return new Encoder(this, Math.min(sizeHint + (sizeHint >> 3), MAX_INITIAL_BUFFER));
+    }
+
+    private byte[] finish(Encoder e) {
+        sizeHint = e.w.size();
+        return e.w.toByteArray();
+    }
+
     // ---- envelope
 
     private ObjectNode decodeEnvelope(byte[] body, int depth) {
@@ -135,7 +143,8 @@ public final class Protobuf {
         WireReader r = new WireReader(body, MAGIC.length, body.length);
         String apiVersion = "";
         String kind = "";
-        byte[] raw = null;
+        int rawStart = -1;
+        int rawEnd = -1;
         String contentEncoding = "";
         String contentType = "";
         while (!r.done()) {
@@ -146,16 +155,23 @@ public final class Protobuf {
             }
             switch (number) {
                 case 1 -> {
-                    WireReader tm = r.readDelimited();
-                    while (!tm.done()) {
-                        int t = tm.readTag();
-                        if ((t >>> 3) == 1 && (t & 7) == WireReader.LEN) apiVersion = tm.readString();
-                        else if ((t >>> 3) == 2 && (t & 7) == WireReader.LEN) kind = tm.readString();
+                    int outer = r.enter();
+                    while (!r.done()) {
+                        int t = r.readTag();
+                        if ((t >>> 3) == 1 && (t & 7) == WireReader.LEN) apiVersion = r.readString();
+                        else if ((t >>> 3) == 2 && (t & 7) == WireReader.LEN) kind = r.readString();
                         else if ((t >>> 3) <= 2) throw new Malformed("runtime.TypeMeta field " + (t >>> 3) + " has wire type " + (t & 7));
-                        else tm.skip(t & 7);
+                        else r.skip(t & 7);
                     }
+                    r.leave(outer);
                 }
-                case 2 -> raw = r.readBytes();
+                case 2 -> {
+                    // Read in place once the kind is known (typeMeta may come after raw); a later raw replaces it.
+                    int outer = r.enter();
+                    rawStart = r.position();
+                    r.leave(outer);
+                    rawEnd = r.position();
+                }
                 case 3 -> contentEncoding = r.readString();
                 case 4 -> contentType = r.readString();
                 default -> r.skip(tag & 7);
@@ -176,9 +192,9 @@ public final class Protobuf {
         ObjectNode out = Json.object();
         out.put("apiVersion", apiVersion);
         out.put("kind", kind);
-        if (raw != null) {
+        if (rawStart >= 0) {
             try {
-                readStruct(new WireReader(raw, 0, raw.length), type(def.name()), out, depth + 1);
+                readStruct(new WireReader(body, rawStart, rawEnd, rawStart), type(def.name()), out, depth + 1);
             } catch (Malformed e) {
                 // Flattened so that an envelope nested in a RawExtension reads "Pod field spec...: ..." within its parent's path.
                 throw new Malformed(e.toException(kind).getMessage());
@@ -187,21 +203,23 @@ public final class Protobuf {
         return out;
     }
 
-    private void writeUnknown(WireWriter w, JsonNode object) {
+    private void writeEnvelope(Encoder e, JsonNode object) {
         if (!(object instanceof ObjectNode obj)) throw new ProtobufException("only objects can be encoded, got " + object.getNodeType());
         String apiVersion = obj.path("apiVersion").asText("");
         String kind = obj.path("kind").asText("");
         Definition def = registry.forKind(apiVersion, kind)
                 .orElseThrow(() -> new ProtobufException("kind " + kind + " of " + apiVersion + " is not served"));
+        WireWriter w = e.w;
+        w.raw(MAGIC);
         int tm = w.begin(1);
         w.stringField(1, apiVersion);
         w.stringField(2, kind);
         w.end(tm);
         int raw = w.begin(2);
         try {
-            writeStruct(w, type(def.name()), obj, 1);
-        } catch (Malformed e) {
-            throw e.toException("cannot encode " + kind + " as protobuf");
+            e.writeStruct(type(def.name()), obj, 1);
+        } catch (Malformed ex) {
+            throw ex.toException("cannot encode " + kind + " as protobuf");
         }
         w.end(raw);
         // Go writes the empty contentEncoding and contentType too; doing the same keeps bytes identical.
@@ -209,12 +227,19 @@ public final class Protobuf {
         w.stringField(4, "");
     }
 
-    private MessageType type(String definition) {
-        MessageType t = messages.get(definition);
+    private MessagePlan type(String definition) {
+        MessagePlan t = messages.get(definition);
         if (t != null) return t;
         Definition d = registry.definition(definition)
                 .orElseThrow(() -> new IllegalStateException("schema has no definition " + definition));
-        return messages.computeIfAbsent(definition, n -> MessageType.compile(registry, d));
+        return messages.computeIfAbsent(definition, n -> MessagePlan.of(MessageType.compile(registry, d)));
+    }
+
+    /** The plan of a message-valued field, linked on first use. */
+    MessagePlan plan(FieldPlan f) {
+        MessagePlan m = f.message;
+        if (m == null) f.message = m = type(f.definition);
+        return m;
     }
 
     /** Compiles every message the schema declares, so a schema mistake fails a test instead of a request. */
@@ -229,112 +254,111 @@ public final class Protobuf {
 
     // ---- decoding
 
-    private JsonNode decodeMessage(byte[] message, String definition, int depth) {
-        ObjectNode out = Json.object();
-        readStruct(new WireReader(message, 0, message.length), type(definition), out, depth + 1);
-        return out;
-    }
-
-    private void readStruct(WireReader r, MessageType type, ObjectNode out, int depth) {
+    private void readStruct(WireReader r, MessagePlan plan, ObjectNode out, int depth) {
         if (depth > MAX_DEPTH) throw new Malformed("messages nest deeper than " + MAX_DEPTH + " levels");
         while (!r.done()) {
             int tag = r.readTag();
             int number = tag >>> 3;
             int wireType = tag & 7;
-            Shape.Field f = type.outer().get(number);
-            if (f != null) {
+            FieldPlan f = plan.field(number);
+            if (f == null) {
+                r.skip(wireType);
+            } else if (f.layout != FieldPlan.Layout.CARRIER) {
                 try {
                     readField(r, wireType, f, out, depth);
                 } catch (Malformed e) {
-                    throw e.at(f.json());
+                    throw e.at(f.json);
                 }
-                continue;
-            }
-            Map<Integer, Shape.Field> carried = type.inlined().get(number);
-            if (carried != null) {
+            } else {
                 expect(wireType, WireReader.LEN, number);
                 // The carrier's fields land in the same JSON object: Go inlines the struct there.
-                WireReader inner = r.readDelimited();
+                int outer = r.enter();
                 if (depth + 1 > MAX_DEPTH) throw new Malformed("messages nest deeper than " + MAX_DEPTH + " levels");
-                while (!inner.done()) {
-                    int t = inner.readTag();
-                    Shape.Field g = carried.get(t >>> 3);
+                while (!r.done()) {
+                    int t = r.readTag();
+                    FieldPlan g = f.carriedByNumber.get(t >>> 3);
                     if (g == null) {
-                        inner.skip(t & 7);
+                        r.skip(t & 7);
                         continue;
                     }
                     try {
-                        readField(inner, t & 7, g, out, depth + 1);
+                        readField(r, t & 7, g, out, depth + 1);
                     } catch (Malformed e) {
-                        throw e.at(g.json());
+                        throw e.at(g.json);
                     }
                 }
-                continue;
-            }
-            r.skip(wireType);
-        }
-    }
-
-    private void readField(WireReader r, int wireType, Shape.Field f, ObjectNode out, int depth) {
-        switch (f.shape()) {
-            case Shape.Repeated(Shape item, boolean wrapped) -> {
-                ArrayNode list = out.get(f.json()) instanceof ArrayNode a ? a : out.putArray(f.json());
-                if (wrapped) {
-                    expect(wireType, WireReader.LEN, f.number());
-                    WireReader inner = r.readDelimited();
-                    while (!inner.done()) {
-                        int t = inner.readTag();
-                        if ((t >>> 3) != 1) {
-                            inner.skip(t & 7);
-                            continue;
-                        }
-                        readRepeated(inner, t & 7, item, list, depth + 1);
-                    }
-                } else {
-                    readRepeated(r, wireType, item, list, depth);
-                }
-            }
-            case Shape.Entries(Shape value) -> {
-                expect(wireType, WireReader.LEN, f.number());
-                ObjectNode map = out.get(f.json()) instanceof ObjectNode o ? o : out.putObject(f.json());
-                readEntry(r.readDelimited(), value, map, depth + 1);
-            }
-            case Shape.Message(String def) -> {
-                expect(wireType, WireReader.LEN, f.number());
-                ObjectNode into = out.get(f.json()) instanceof ObjectNode o ? o : out.putObject(f.json());
-                readStruct(r.readDelimited(), type(def), into, depth + 1);
-            }
-            default -> {
-                JsonNode v = readSingle(r, wireType, f.shape(), f.number(), depth);
-                if (v == null || (!f.keepZero() && isZero(v, f.shape()))) out.remove(f.json());
-                else out.set(f.json(), v);
+                r.leave(outer);
             }
         }
     }
 
-    private void readRepeated(WireReader r, int wireType, Shape item, ArrayNode list, int depth) {
-        boolean numeric = item instanceof Shape.Integer || item instanceof Shape.Bool;
-        if (numeric && wireType == WireReader.LEN) {
+    private void readField(WireReader r, int wireType, FieldPlan f, ObjectNode out, int depth) {
+        switch (f.layout) {
+            case SINGLE -> {
+                if (f.kind == FieldPlan.Kind.MESSAGE) {
+                    expect(wireType, WireReader.LEN, f.number);
+                    ObjectNode into = out.get(f.json) instanceof ObjectNode o ? o : out.putObject(f.json);
+                    int outer = r.enter();
+                    readStruct(r, plan(f), into, depth + 1);
+                    r.leave(outer);
+                    return;
+                }
+                JsonNode v = readSingle(r, wireType, f, f.number, depth);
+                if (v == null || (!f.keepZero && isZero(v, f.kind))) out.remove(f.json);
+                else out.set(f.json, v);
+            }
+            case LIST -> readItem(r, wireType, f, listOf(out, f), depth);
+            case WRAPPED_LIST -> {
+                ArrayNode list = listOf(out, f);
+                expect(wireType, WireReader.LEN, f.number);
+                int outer = r.enter();
+                while (!r.done()) {
+                    int t = r.readTag();
+                    if ((t >>> 3) != 1) {
+                        r.skip(t & 7);
+                        continue;
+                    }
+                    readItem(r, t & 7, f, list, depth + 1);
+                }
+                r.leave(outer);
+            }
+            case MAP -> {
+                expect(wireType, WireReader.LEN, f.number);
+                ObjectNode map = out.get(f.json) instanceof ObjectNode o ? o : out.putObject(f.json);
+                int outer = r.enter();
+                readEntry(r, f, map, depth + 1);
+                r.leave(outer);
+            }
+            case CARRIER -> throw new IllegalStateException("carrier " + f.number + " read as a field");
+        }
+    }
+
+    private static ArrayNode listOf(ObjectNode out, FieldPlan f) {
+        return out.get(f.json) instanceof ArrayNode a ? a : out.putArray(f.json);
+    }
+
+    /** One item of a repeated field, or a packed run of varint items. */
+    private void readItem(WireReader r, int wireType, FieldPlan f, ArrayNode list, int depth) {
+        if (f.kind.varint() && wireType == WireReader.LEN) {
             // Packed: Go's gogo writes these unpacked, but proto decoders accept both forms.
-            WireReader packed = r.readDelimited();
-            while (!packed.done()) list.add(readSingle(packed, WireReader.VARINT, item, 0, depth));
+            int outer = r.enter();
+            while (!r.done()) list.add(readSingle(r, WireReader.VARINT, f, 0, depth));
+            r.leave(outer);
             return;
         }
-        switch (item) {
-            case Shape.Message(String def) -> {
-                expect(wireType, WireReader.LEN, 0);
-                ObjectNode o = list.addObject();
-                readStruct(r.readDelimited(), type(def), o, depth + 1);
-            }
-            default -> {
-                JsonNode v = readSingle(r, wireType, item, 0, depth);
-                if (v == null) v = zeroOf(item);
-                list.add(v);
-            }
+        if (f.kind == FieldPlan.Kind.MESSAGE) {
+            expect(wireType, WireReader.LEN, 0);
+            ObjectNode o = list.addObject();
+            int outer = r.enter();
+            readStruct(r, plan(f), o, depth + 1);
+            r.leave(outer);
+            return;
         }
+        JsonNode v = readSingle(r, wireType, f, 0, depth);
+        list.add(v == null ? zeroOf(f.kind) : v);
     }
 
-    private void readEntry(WireReader r, Shape value, ObjectNode map, int depth) {
+    private void readEntry(WireReader r, FieldPlan f, ObjectNode map, int depth) {
         if (depth > MAX_DEPTH) throw new Malformed("messages nest deeper than " + MAX_DEPTH + " levels");
         String key = "";
         JsonNode v = null;
@@ -346,69 +370,77 @@ public final class Protobuf {
                     key = r.readString();
                 }
                 case 2 -> {
-                    if (value instanceof Shape.Message(String def)) {
+                    if (f.kind == FieldPlan.Kind.MESSAGE) {
                         expect(t & 7, WireReader.LEN, 2);
                         ObjectNode o = v instanceof ObjectNode existing ? existing : Json.object();
-                        readStruct(r.readDelimited(), type(def), o, depth + 1);
+                        int outer = r.enter();
+                        readStruct(r, plan(f), o, depth + 1);
+                        r.leave(outer);
                         v = o;
                     } else {
-                        v = readSingle(r, t & 7, value, 2, depth);
+                        v = readSingle(r, t & 7, f, 2, depth);
                     }
                 }
                 default -> r.skip(t & 7);
             }
         }
-        if (v == null) v = value instanceof Shape.Message ? Json.object() : zeroOf(value);
+        if (v == null) v = f.kind == FieldPlan.Kind.MESSAGE ? Json.object() : zeroOf(f.kind);
         map.set(key, v);
     }
 
-    /** One non-repeated value; null for a special type that Go decodes to its zero (empty Time). */
-    private JsonNode readSingle(WireReader r, int wireType, Shape shape, int number, int depth) {
-        return switch (shape) {
-            case Shape.Text t -> {
+    /** One value of the field's kind other than a message; null for a special type that Go decodes to its zero (empty Time). */
+    private JsonNode readSingle(WireReader r, int wireType, FieldPlan f, int number, int depth) {
+        switch (f.kind) {
+            case TEXT -> {
                 expect(wireType, WireReader.LEN, number);
-                yield Json.NODES.textNode(r.readString());
+                return Json.NODES.textNode(r.readString());
             }
-            case Shape.Bytes b -> {
+            case BYTES -> {
                 expect(wireType, WireReader.LEN, number);
-                yield Json.NODES.textNode(Base64.getEncoder().encodeToString(r.readBytes()));
+                return Json.NODES.textNode(Base64.getEncoder().encodeToString(r.readBytes()));
             }
-            case Shape.Integer(boolean int32) -> {
+            case INT32 -> {
                 expect(wireType, WireReader.VARINT, number);
-                long v = r.readVarint();
-                yield int32 ? Json.NODES.numberNode((int) v) : number(v);
+                return IntNode.valueOf((int) r.readVarint());
             }
-            case Shape.Bool b -> {
+            case INT64 -> {
                 expect(wireType, WireReader.VARINT, number);
-                yield Json.NODES.booleanNode(r.readVarint() != 0);
+                return number(r.readVarint());
             }
-            case Shape.Special(Shape.Encoding e) -> {
+            case BOOL -> {
+                expect(wireType, WireReader.VARINT, number);
+                return Json.NODES.booleanNode(r.readVarint() != 0);
+            }
+            case QUANTITY, INT_OR_STRING, TIME, MICRO_TIME, RAW_JSON -> {
                 expect(wireType, WireReader.LEN, number);
-                yield readSpecial(r.readDelimited(), e, depth + 1);
+                int outer = r.enter();
+                JsonNode v = readSpecial(r, f.kind, depth + 1);
+                r.leave(outer);
+                return v;
             }
-            default -> throw new IllegalStateException("not a single value: " + shape);
-        };
+            default -> throw new IllegalStateException("not a single value: " + f.kind);
+        }
     }
 
-    private JsonNode readSpecial(WireReader r, Shape.Encoding e, int depth) {
+    private JsonNode readSpecial(WireReader r, FieldPlan.Kind kind, int depth) {
         if (depth > MAX_DEPTH) throw new Malformed("messages nest deeper than " + MAX_DEPTH + " levels");
         boolean empty = r.done();
         long seconds = 0;
-        long intVal = 0;
-        long kind = 0;
+        int intVal = 0;
+        long discriminator = 0;
         String text = "";
         byte[] raw = null;
         while (!r.done()) {
             int t = r.readTag();
             int n = t >>> 3;
             int wt = t & 7;
-            switch (e) {
+            switch (kind) {
                 case QUANTITY -> {
                     if (n == 1) { expect(wt, WireReader.LEN, 1); text = r.readString(); } else r.skip(wt);
                 }
                 case INT_OR_STRING -> {
                     switch (n) {
-                        case 1 -> { expect(wt, WireReader.VARINT, 1); kind = r.readVarint(); }
+                        case 1 -> { expect(wt, WireReader.VARINT, 1); discriminator = r.readVarint(); }
                         case 2 -> { expect(wt, WireReader.VARINT, 2); intVal = (int) r.readVarint(); }
                         case 3 -> { expect(wt, WireReader.LEN, 3); text = r.readString(); }
                         default -> r.skip(wt);
@@ -424,18 +456,22 @@ public final class Protobuf {
                 case RAW_JSON -> {
                     if (n == 1) { expect(wt, WireReader.LEN, 1); raw = r.readBytes(); } else r.skip(wt);
                 }
+                default -> throw new IllegalStateException("not a special type: " + kind);
             }
         }
-        return switch (e) {
+        return switch (kind) {
             // Go parses the string; an empty one is the zero quantity.
-            case QUANTITY -> Json.NODES.textNode(text.isEmpty() ? "0" : text);
-            case INT_OR_STRING -> kind == 1 ? Json.NODES.textNode(text) : Json.NODES.numberNode((int) intVal);
+            case QUANTITY -> text.isEmpty() ? ZERO_QUANTITY : Json.NODES.textNode(text);
+            case INT_OR_STRING -> discriminator == 1 ? Json.NODES.textNode(text) : IntNode.valueOf(intVal);
             // Go writes a zero Time as an empty message and reads one back as zero (JSON null): leave it out.
-            case TIME -> empty ? null : Json.NODES.textNode(formatTime(seconds, 0, SECONDS));
-            case MICRO_TIME -> empty ? null : Json.NODES.textNode(formatTime(seconds, (int) intVal, MICRO));
+            case TIME -> empty ? null : Json.NODES.textNode(formatTime(seconds, 0, false));
+            case MICRO_TIME -> empty ? null : Json.NODES.textNode(formatTime(seconds, intVal, true));
             case RAW_JSON -> raw == null || raw.length == 0 ? null : rawJson(raw, depth);
+            default -> throw new IllegalStateException("not a special type: " + kind);
         };
     }
+
+    private static final TextNode ZERO_QUANTITY = TextNode.valueOf("0");
 
     private JsonNode rawJson(byte[] raw, int depth) {
         // A protobuf watch event embeds the object as a nested envelope rather than JSON.
@@ -447,44 +483,33 @@ public final class Protobuf {
         }
     }
 
-    private static String formatTime(long seconds, int nanos, DateTimeFormatter format) {
+    private static String formatTime(long seconds, int nanos, boolean micro) {
         if (nanos < 0 || nanos > 999_999_999) throw new Malformed("timestamp nanos " + nanos + " out of range");
-        Instant instant;
-        try {
-            // Go truncates MicroTime to microseconds on the way in.
-            instant = Instant.ofEpochSecond(seconds, nanos - nanos % 1000);
-        } catch (java.time.DateTimeException ex) {
+        if (seconds < Rfc3339.MIN_SECONDS || seconds > Rfc3339.MAX_SECONDS) {
             throw new Malformed("timestamp seconds " + seconds + " out of range");
         }
-        if (instant.isBefore(Instant.parse("0001-01-01T00:00:00Z")) || instant.isAfter(Instant.parse("9999-12-31T23:59:59.999999999Z"))) {
-            throw new Malformed("timestamp seconds " + seconds + " out of range");
-        }
-        return format.format(instant.atOffset(ZoneOffset.UTC)).replace("+00:00", "Z");
+        // Go truncates MicroTime to microseconds on the way in.
+        return micro ? Rfc3339.formatMicro(seconds, nanos / 1000) : Rfc3339.format(seconds);
     }
 
-    private static boolean isZero(JsonNode v, Shape shape) {
-        return switch (shape) {
-            case Shape.Text t -> v.asText().isEmpty();
-            case Shape.Bytes b -> v.asText().isEmpty();
-            case Shape.Integer i -> v.asLong() == 0;
-            case Shape.Bool b -> !v.asBoolean();
-            case Shape.Special(Shape.Encoding e) -> switch (e) {
-                // A non-pointer IntOrString or Quantity that was never set arrives as its zero.
-                case INT_OR_STRING -> v.isInt() && v.asInt() == 0;
-                case QUANTITY -> v.asText().equals("0");
-                default -> false;
-            };
+    private static boolean isZero(JsonNode v, FieldPlan.Kind kind) {
+        return switch (kind) {
+            case TEXT, BYTES -> v.asText().isEmpty();
+            case INT32, INT64 -> v.asLong() == 0;
+            case BOOL -> !v.asBoolean();
+            // A non-pointer IntOrString or Quantity that was never set arrives as its zero.
+            case INT_OR_STRING -> v.isInt() && v.asInt() == 0;
+            case QUANTITY -> v.asText().equals("0");
             default -> false;
         };
     }
 
-    private static JsonNode zeroOf(Shape shape) {
-        return switch (shape) {
-            case Shape.Integer i -> Json.NODES.numberNode(0);
-            case Shape.Bool b -> Json.NODES.booleanNode(false);
-            case Shape.Special(Shape.Encoding e) when e == Shape.Encoding.QUANTITY -> Json.NODES.textNode("0");
-            case Shape.Special(Shape.Encoding e) when e == Shape.Encoding.INT_OR_STRING -> Json.NODES.numberNode(0);
-            case Shape.Special s -> Json.NODES.nullNode();
+    private static JsonNode zeroOf(FieldPlan.Kind kind) {
+        return switch (kind) {
+            case INT32, INT64, INT_OR_STRING -> Json.NODES.numberNode(0);
+            case BOOL -> Json.NODES.booleanNode(false);
+            case QUANTITY -> ZERO_QUANTITY;
+            case TIME, MICRO_TIME, RAW_JSON -> Json.NODES.nullNode();
             default -> Json.NODES.textNode("");
         };
     }
@@ -497,149 +522,6 @@ public final class Protobuf {
     private static void expect(int wireType, int want, int number) {
         if (wireType != want) {
             throw new Malformed((number > 0 ? "field " + number : "value") + " has wire type " + wireType + ", expected " + want);
-        }
-    }
-
-    // ---- encoding
-
-    private void writeStruct(WireWriter w, MessageType type, ObjectNode obj, int depth) {
-        if (depth > MAX_DEPTH) throw new Malformed("objects nest deeper than " + MAX_DEPTH + " levels");
-        for (var e : obj.properties()) {
-            if (!type.byJson().containsKey(e.getKey()) && !e.getKey().equals("apiVersion") && !e.getKey().equals("kind")) {
-                throw new Malformed("field has no protobuf number in " + type.name()).at(e.getKey());
-            }
-        }
-        for (int number : type.ordered()) {
-            Shape.Field f = type.outer().get(number);
-            if (f != null) {
-                writeField(w, f, obj, depth);
-                continue;
-            }
-            // Go always writes an inlined struct, even when none of its fields is set.
-            int start = w.begin(number);
-            for (Shape.Field g : type.inlined().get(number).values()) writeField(w, g, obj, depth + 1);
-            w.end(start);
-        }
-    }
-
-    private void writeField(WireWriter w, Shape.Field f, ObjectNode obj, int depth) {
-        JsonNode v = obj.get(f.json());
-        if (v == null || v.isNull()) return;
-        try {
-            switch (f.shape()) {
-                case Shape.Repeated(Shape item, boolean wrapped) -> {
-                    if (!v.isArray()) throw new Malformed("expected a list, got " + v.getNodeType());
-                    int start = wrapped ? w.begin(f.number()) : -1;
-                    int number = wrapped ? 1 : f.number();
-                    int i = 0;
-                    for (JsonNode item0 : v) {
-                        try {
-                            if (item0.isNull()) throw new Malformed("null list item");
-                            writeValue(w, number, item, item0, depth);
-                        } catch (Malformed e) {
-                            throw e.at("[" + i + "]");
-                        }
-                        i++;
-                    }
-                    if (wrapped) w.end(start);
-                }
-                case Shape.Entries(Shape value) -> {
-                    if (!v.isObject()) throw new Malformed("expected a map, got " + v.getNodeType());
-                    // Go sorts map keys, so equal maps give equal bytes.
-                    Map<String, JsonNode> sorted = new TreeMap<>();
-                    v.properties().forEach(e -> sorted.put(e.getKey(), e.getValue()));
-                    for (var e : sorted.entrySet()) {
-                        if (e.getValue().isNull()) continue;
-                        int start = w.begin(f.number());
-                        w.stringField(1, e.getKey());
-                        try {
-                            writeValue(w, 2, value, e.getValue(), depth + 1);
-                        } catch (Malformed ex) {
-                            throw ex.at("[" + e.getKey() + "]");
-                        }
-                        w.end(start);
-                    }
-                }
-                default -> writeValue(w, f.number(), f.shape(), v, depth);
-            }
-        } catch (Malformed e) {
-            throw e.at(f.json());
-        }
-    }
-
-    private void writeValue(WireWriter w, int number, Shape shape, JsonNode v, int depth) {
-        switch (shape) {
-            case Shape.Text t -> {
-                if (!v.isTextual()) throw new Malformed("expected a string, got " + v.getNodeType());
-                w.stringField(number, v.asText());
-            }
-            case Shape.Bytes b -> {
-                if (!v.isTextual()) throw new Malformed("expected base64 text, got " + v.getNodeType());
-                try {
-                    w.bytesField(number, Base64.getDecoder().decode(v.asText()));
-                } catch (IllegalArgumentException e) {
-                    throw new Malformed("not valid base64: " + e.getMessage());
-                }
-            }
-            case Shape.Integer(boolean int32) -> {
-                if (!v.isIntegralNumber() || !v.canConvertToLong() || (int32 && !v.canConvertToInt())) {
-                    throw new Malformed("expected an " + (int32 ? "int32" : "int64") + ", got " + v);
-                }
-                // int32 is sign-extended to 64 bits, as Go writes negative int32 values.
-                w.varintField(number, v.asLong());
-            }
-            case Shape.Bool b -> {
-                if (!v.isBoolean()) throw new Malformed("expected a boolean, got " + v.getNodeType());
-                w.varintField(number, v.asBoolean() ? 1 : 0);
-            }
-            case Shape.Message(String def) -> {
-                if (!(v instanceof ObjectNode o)) throw new Malformed("expected an object, got " + v.getNodeType());
-                int start = w.begin(number);
-                writeStruct(w, type(def), o, depth + 1);
-                w.end(start);
-            }
-            case Shape.Special(Shape.Encoding e) -> {
-                int start = w.begin(number);
-                writeSpecial(w, e, v);
-                w.end(start);
-            }
-            default -> throw new IllegalStateException("not a single value: " + shape);
-        }
-    }
-
-    private static void writeSpecial(WireWriter w, Shape.Encoding e, JsonNode v) {
-        switch (e) {
-            case QUANTITY -> {
-                if (!v.isTextual() && !v.isNumber()) throw new Malformed("expected a quantity, got " + v.getNodeType());
-                w.stringField(1, v.isTextual() ? v.asText() : v.decimalValue().toPlainString());
-            }
-            case INT_OR_STRING -> {
-                // Go writes all three fields whatever the type.
-                if (v.isTextual()) {
-                    w.varintField(1, 1);
-                    w.varintField(2, 0);
-                    w.stringField(3, v.asText());
-                } else if (v.isIntegralNumber() && v.canConvertToInt()) {
-                    w.varintField(1, 0);
-                    w.varintField(2, v.asInt());
-                    w.stringField(3, "");
-                } else {
-                    throw new Malformed("expected an int32 or a string, got " + v);
-                }
-            }
-            case TIME, MICRO_TIME -> {
-                if (!v.isTextual()) throw new Malformed("expected an RFC 3339 time, got " + v.getNodeType());
-                Instant t;
-                try {
-                    t = OffsetDateTime.parse(v.asText(), DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
-                } catch (DateTimeParseException ex) {
-                    throw new Malformed("not an RFC 3339 time: " + v.asText());
-                }
-                w.varintField(1, t.getEpochSecond());
-                // Time keeps whole seconds only; MicroTime keeps microseconds.
-                w.varintField(2, e == Shape.Encoding.TIME ? 0 : t.getNano() - t.getNano() % 1000);
-            }
-            case RAW_JSON -> w.bytesField(1, Json.bytes(v));
         }
     }
 }

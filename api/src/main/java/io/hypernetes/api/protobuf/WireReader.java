@@ -1,12 +1,18 @@
 package io.hypernetes.api.protobuf;
 
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
 /**
  * Reads protobuf wire format from a byte range, checking every length against what is left.
  *
  * <p>Hand-written rather than protobuf-java's CodedInputStream: the codec needs only varints, length-delimited
- * slices and skipping, and owning these forty lines lets every malformed-input case (truncated varint, length
- * past the end, group wire types) fail with a message that names the offset, with no extra dependency. Nothing
- * here allocates more than the input already holds, so a forged length cannot exhaust memory.
+ * slices and skipping, and owning these lines lets every malformed-input case (truncated varint, length past the
+ * end, group wire types) fail with a message that names the offset, with no extra dependency. Nothing here
+ * allocates more than the input already holds, so a forged length cannot exhaust memory.
+ *
+ * <p>One reader serves a whole message tree: {@link #enter} narrows the limit to a nested message and
+ * {@link #leave} widens it again, so nesting costs no object per message.
  */
 final class WireReader {
     static final int VARINT = 0;
@@ -15,13 +21,20 @@ final class WireReader {
     static final int FIXED32 = 5;
 
     private final byte[] buf;
+    /** Where offsets in messages count from: a message read in place inside a larger body reports its own. */
+    private final int origin;
     private int pos;
-    private final int limit;
+    private int limit;
 
     WireReader(byte[] buf, int offset, int limit) {
+        this(buf, offset, limit, 0);
+    }
+
+    WireReader(byte[] buf, int offset, int limit, int origin) {
         this.buf = buf;
         this.pos = offset;
         this.limit = limit;
+        this.origin = origin;
     }
 
     boolean done() {
@@ -35,7 +48,10 @@ final class WireReader {
     /** The next tag as {@code number << 3 | wireType}; rejects field number 0 and the deprecated group types. */
     int readTag() {
         int at = pos;
-        long tag = readVarint();
+        long tag;
+        // Field numbers below 16 fit one byte: most tags.
+        if (pos < limit && buf[pos] > 0) tag = buf[pos++];
+        else tag = readVarint();
         int wireType = (int) (tag & 7);
         long number = tag >>> 3;
         if (number == 0 || number > 0x1FFFFFFF) throw malformed(at, "invalid field number " + number);
@@ -47,6 +63,7 @@ final class WireReader {
 
     long readVarint() {
         int at = pos;
+        if (pos < limit && buf[pos] >= 0) return buf[pos++];
         long result = 0;
         for (int shift = 0; shift < 70; shift += 7) {
             if (pos >= limit) throw malformed(at, "truncated varint");
@@ -57,23 +74,36 @@ final class WireReader {
         throw malformed(at, "varint longer than 10 bytes");
     }
 
-    /** A reader over the next length-delimited value, after which this reader continues. */
-    WireReader readDelimited() {
+    /**
+     * Reads a length and confines the reader to the value it announces; returns the enclosing limit, to be given
+     * to {@link #leave} once {@link #done} says the value is used up.
+     */
+    int enter() {
         int start = lengthAndAdvance();
-        return new WireReader(buf, start, pos);
+        int outer = limit;
+        limit = pos;
+        pos = start;
+        return outer;
+    }
+
+    /** Continues after the value {@link #enter} confined the reader to. */
+    void leave(int outer) {
+        pos = limit;
+        limit = outer;
     }
 
     byte[] readBytes() {
         int start = lengthAndAdvance();
-        return java.util.Arrays.copyOfRange(buf, start, pos);
+        return Arrays.copyOfRange(buf, start, pos);
     }
 
     String readString() {
         int start = lengthAndAdvance();
         // Go keeps invalid UTF-8 as is; replacement characters are the closest a Java string gets.
-        return new String(buf, start, pos - start, java.nio.charset.StandardCharsets.UTF_8);
+        return pos == start ? "" : new String(buf, start, pos - start, StandardCharsets.UTF_8);
     }
 
+    /** Position after the length of the next value; the reader moves past the value. */
     private int lengthAndAdvance() {
         int at = pos;
         long length = readVarint();
@@ -101,6 +131,6 @@ final class WireReader {
     }
 
     Malformed malformed(int at, String what) {
-        return new Malformed(what + " at byte " + at);
+        return new Malformed(what + " at byte " + (at - origin));
     }
 }

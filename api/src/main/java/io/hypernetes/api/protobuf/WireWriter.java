@@ -4,12 +4,17 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Writes protobuf wire format into one growable buffer. A nested message is written in place and its length
- * inserted in front afterwards, which moves the body once per level instead of allocating a buffer per message.
+ * Writes protobuf wire format into one growable buffer. A nested message is written in place behind a one-byte
+ * length; only a message of 128 bytes or more, whose length needs more bytes, moves once to make room. Most
+ * messages of an object are short, so most lengths cost a single store.
  */
 final class WireWriter {
-    private byte[] buf = new byte[256];
+    private byte[] buf;
     private int size;
+
+    WireWriter(int capacity) {
+        buf = new byte[Math.max(capacity, 16)];
+    }
 
     int size() {
         return size;
@@ -25,17 +30,30 @@ final class WireWriter {
         size += bytes.length;
     }
 
+    /** A tag already combined as {@code number << 3 | wireType}. */
+    void tag(int tag) {
+        if (tag < 0x80) {
+            ensure(1);
+            buf[size++] = (byte) tag;
+        } else {
+            varint(tag);
+        }
+    }
+
     void tag(int number, int wireType) {
-        varint(((long) number << 3) | wireType);
+        tag(number << 3 | wireType);
     }
 
     void varint(long v) {
         ensure(10);
+        byte[] b = buf;
+        int p = size;
         while ((v & ~0x7FL) != 0) {
-            buf[size++] = (byte) ((v & 0x7F) | 0x80);
+            b[p++] = (byte) ((v & 0x7F) | 0x80);
             v >>>= 7;
         }
-        buf[size++] = (byte) v;
+        b[p++] = (byte) v;
+        size = p;
     }
 
     void varintField(int number, long v) {
@@ -50,28 +68,59 @@ final class WireWriter {
     }
 
     void stringField(int number, String s) {
-        bytesField(number, s.getBytes(StandardCharsets.UTF_8));
+        tag(number, WireReader.LEN);
+        string(s);
+    }
+
+    /**
+     * A string's length and UTF-8 bytes, written straight into the buffer. ASCII, nearly every string an object
+     * holds, takes the loop; anything else is encoded by the JDK, which also replaces unpaired surrogates as
+     * {@code getBytes} always did here.
+     */
+    void string(String s) {
+        int n = s.length();
+        int prefix = varintSize(n);
+        ensure(prefix + n);
+        byte[] b = buf;
+        int p = size + prefix;
+        for (int i = 0; i < n; i++) {
+            char c = s.charAt(i);
+            if (c >= 0x80) {
+                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+                varint(utf8.length);
+                raw(utf8);
+                return;
+            }
+            b[p++] = (byte) c;
+        }
+        varint(n);
+        size = p;
     }
 
     /** Starts a length-delimited field; pass the result to {@link #end}. */
     int begin(int number) {
         tag(number, WireReader.LEN);
+        ensure(1);
+        size++;
         return size;
     }
 
-    /** Prefixes the bytes written since {@link #begin} with their length. */
+    /** Fills in the length of the bytes written since {@link #begin}. */
     void end(int start) {
         int length = size - start;
-        int prefix = varintSize(length);
-        ensure(prefix);
-        System.arraycopy(buf, start, buf, start + prefix, length);
-        int end = size + prefix;
-        size = start;
+        if (length < 0x80) {
+            buf[start - 1] = (byte) length;
+            return;
+        }
+        int extra = varintSize(length) - 1;
+        ensure(extra);
+        System.arraycopy(buf, start, buf, start + extra, length);
+        size = start - 1;
         varint(length);
-        size = end;
+        size = start + extra + length;
     }
 
-    private static int varintSize(long v) {
+    static int varintSize(long v) {
         int n = 1;
         while ((v & ~0x7FL) != 0) {
             v >>>= 7;
@@ -81,6 +130,12 @@ final class WireWriter {
     }
 
     private void ensure(int more) {
-        if (size + more > buf.length) buf = Arrays.copyOf(buf, Math.max(buf.length * 2, size + more));
+        if (more > buf.length - size) grow(more);
+    }
+
+    private void grow(int more) {
+        long want = Math.max((long) buf.length * 2, (long) size + more);
+        if (want > Integer.MAX_VALUE - 8) throw new ProtobufException("encoded object exceeds 2 GiB");
+        buf = Arrays.copyOf(buf, (int) want);
     }
 }
