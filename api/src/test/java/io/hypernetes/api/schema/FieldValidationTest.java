@@ -4,42 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
+import io.hypernetes.api.SeedYaml;
 import io.hypernetes.api.json.Json;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FieldValidationTest {
-    private static final String SEED = """
-            apiVersion: v1
-            kind: Network
-            metadata:
-              name: net1
-            spec:
-              tenantID: 065f210a2ca9442aad898ab129426350
-            ---
-            apiVersion: v1
-            kind: Namespace
-            metadata:
-              name: ns1
-            spec:
-              network: net1
-            ---
-            apiVersion: v1
-            kind: Pod
-            metadata:
-              name: nginx
-              labels: {app: nginx}
-            spec:
-              containers:
-              - name: nginx
-                image: nginx
-                ports: [{containerPort: 80}]
-                volumeMounts: [{name: nginx-persistent-storage, mountPath: /var/lib/nginx}]
-              volumes:
-              - name: nginx-persistent-storage
-                cinder: {volumeID: 651b2a7b-683e-47e1-bdd6-e3c62e8f91c0, fsType: ext4}
-            """;
 
     private static final String WEB_POD = """
             apiVersion: v1
@@ -204,7 +175,7 @@ class FieldValidationTest {
 
     @Test
     void theSeedManifestsPass() throws IOException {
-        List<JsonNode> docs = yamlDocs(SEED);
+        List<JsonNode> docs = yamlDocs(SeedYaml.TEXT);
         assertThat(docs).hasSize(3);
         for (JsonNode doc : docs) {
             Definition d = SchemaRegistry.core().forKind(doc.get("apiVersion").asText(), doc.get("kind").asText()).orElseThrow();
