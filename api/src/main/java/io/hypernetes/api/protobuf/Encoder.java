@@ -130,87 +130,117 @@ final class Encoder {
         w.end(start);
     }
 
-    /** One value of the field's kind under its {@link FieldPlan#valueTag}. */
+    /**
+     * One value of the field's kind under its {@link FieldPlan#valueTag}. Each kind has its own small method so
+     * the common ones inline here and the rare ones stay out of the way.
+     */
     private void writeValue(FieldPlan f, JsonNode v, int depth) {
         switch (f.kind) {
-            case TEXT -> {
-                if (!(v instanceof TextNode t)) throw new Malformed("expected a string, got " + v.getNodeType());
-                w.tag(f.valueTag);
-                w.string(t.textValue());
-            }
-            case BYTES -> {
-                if (!(v instanceof TextNode t)) throw new Malformed("expected base64 text, got " + v.getNodeType());
-                byte[] bytes;
-                try {
-                    bytes = Base64.getDecoder().decode(t.textValue());
-                } catch (IllegalArgumentException e) {
-                    throw new Malformed("not valid base64: " + e.getMessage());
-                }
-                w.tag(f.valueTag);
-                w.varint(bytes.length);
-                w.raw(bytes);
-            }
-            case INT32, INT64 -> {
-                long value;
-                if (v instanceof IntNode i) {
-                    value = i.intValue();
-                } else if (!v.isIntegralNumber() || !v.canConvertToLong() || (f.kind == FieldPlan.Kind.INT32 && !v.canConvertToInt())) {
-                    throw new Malformed("expected an " + (f.kind == FieldPlan.Kind.INT32 ? "int32" : "int64") + ", got " + v);
-                } else {
-                    value = v.asLong();
-                }
-                // int32 is sign-extended to 64 bits, as Go writes negative int32 values.
-                w.tag(f.valueTag);
-                w.varint(value);
-            }
-            case BOOL -> {
-                if (!(v instanceof BooleanNode b)) throw new Malformed("expected a boolean, got " + v.getNodeType());
-                w.tag(f.valueTag);
-                w.varint(b.booleanValue() ? 1 : 0);
-            }
-            case MESSAGE -> {
-                if (!(v instanceof ObjectNode o)) throw new Malformed("expected an object, got " + v.getNodeType());
-                int start = w.begin(f.valueNumber);
-                writeStruct(codec.plan(f), o, depth + 1);
-                w.end(start);
-            }
-            case QUANTITY -> {
-                if (!v.isTextual() && !v.isNumber()) throw new Malformed("expected a quantity, got " + v.getNodeType());
-                int start = w.begin(f.valueNumber);
-                w.stringField(1, v instanceof TextNode t ? t.textValue() : v.decimalValue().toPlainString());
-                w.end(start);
-            }
-            case INT_OR_STRING -> {
-                int start = w.begin(f.valueNumber);
-                // Go writes all three fields whatever the type.
-                if (v instanceof TextNode t) {
-                    w.varintField(1, 1);
-                    w.varintField(2, 0);
-                    w.stringField(3, t.textValue());
-                } else if (v.isIntegralNumber() && v.canConvertToInt()) {
-                    w.varintField(1, 0);
-                    w.varintField(2, v.asInt());
-                    w.stringField(3, "");
-                } else {
-                    throw new Malformed("expected an int32 or a string, got " + v);
-                }
-                w.end(start);
-            }
-            case TIME, MICRO_TIME -> {
-                if (!(v instanceof TextNode t)) throw new Malformed("expected an RFC 3339 time, got " + v.getNodeType());
-                Instant time = Rfc3339.parse(t.textValue());
-                if (time == null) throw new Malformed("not an RFC 3339 time: " + t.textValue());
-                int start = w.begin(f.valueNumber);
-                w.varintField(1, time.getEpochSecond());
-                // Time keeps whole seconds only; MicroTime keeps microseconds.
-                w.varintField(2, f.kind == FieldPlan.Kind.TIME ? 0 : time.getNano() - time.getNano() % 1000);
-                w.end(start);
-            }
-            case RAW_JSON -> {
-                int start = w.begin(f.valueNumber);
-                w.bytesField(1, Json.bytes(v));
-                w.end(start);
-            }
+            case TEXT -> writeText(f, v);
+            case INT32, INT64 -> writeInteger(f, v);
+            case BOOL -> writeBool(f, v);
+            case MESSAGE -> writeMessage(f, v, depth);
+            case BYTES -> writeBytes(f, v);
+            case QUANTITY -> writeQuantity(f, v);
+            case INT_OR_STRING -> writeIntOrString(f, v);
+            case TIME, MICRO_TIME -> writeTime(f, v);
+            case RAW_JSON -> writeRawJson(f, v);
         }
+    }
+
+    private void writeText(FieldPlan f, JsonNode v) {
+        if (!(v instanceof TextNode t)) throw new Malformed("expected a string, got " + v.getNodeType());
+        w.tag(f.valueTag);
+        w.string(t.textValue());
+    }
+
+    private void writeInteger(FieldPlan f, JsonNode v) {
+        long value;
+        if (v instanceof IntNode i) {
+            value = i.intValue();
+        } else if (!v.isIntegralNumber() || !v.canConvertToLong() || (f.kind == FieldPlan.Kind.INT32 && !v.canConvertToInt())) {
+            throw new Malformed("expected an " + (f.kind == FieldPlan.Kind.INT32 ? "int32" : "int64") + ", got " + v);
+        } else {
+            value = v.asLong();
+        }
+        // int32 is sign-extended to 64 bits, as Go writes negative int32 values.
+        w.tag(f.valueTag);
+        w.varint(value);
+    }
+
+    private void writeBool(FieldPlan f, JsonNode v) {
+        if (!(v instanceof BooleanNode b)) throw new Malformed("expected a boolean, got " + v.getNodeType());
+        w.tag(f.valueTag);
+        w.varint(b.booleanValue() ? 1 : 0);
+    }
+
+    private void writeMessage(FieldPlan f, JsonNode v, int depth) {
+        if (!(v instanceof ObjectNode o)) throw new Malformed("expected an object, got " + v.getNodeType());
+        int start = w.begin(f.valueNumber);
+        writeStruct(codec.plan(f), o, depth + 1);
+        w.end(start);
+    }
+
+    private void writeBytes(FieldPlan f, JsonNode v) {
+        if (!(v instanceof TextNode t)) throw new Malformed("expected base64 text, got " + v.getNodeType());
+        byte[] bytes;
+        try {
+            bytes = Base64.getDecoder().decode(t.textValue());
+        } catch (IllegalArgumentException e) {
+            throw new Malformed("not valid base64: " + e.getMessage());
+        }
+        w.tag(f.valueTag);
+        w.varint(bytes.length);
+        w.raw(bytes);
+    }
+
+    private void writeQuantity(FieldPlan f, JsonNode v) {
+        if (!v.isTextual() && !v.isNumber()) throw new Malformed("expected a quantity, got " + v.getNodeType());
+        int start = w.begin(f.valueNumber);
+        w.stringField(1, v instanceof TextNode t ? t.textValue() : v.decimalValue().toPlainString());
+        w.end(start);
+    }
+
+    private void writeIntOrString(FieldPlan f, JsonNode v) {
+        int start = w.begin(f.valueNumber);
+        // Go writes all three fields whatever the type.
+        if (v instanceof TextNode t) {
+            w.varintField(1, 1);
+            w.varintField(2, 0);
+            w.stringField(3, t.textValue());
+        } else if (v.isIntegralNumber() && v.canConvertToInt()) {
+            w.varintField(1, 0);
+            w.varintField(2, v.asInt());
+            w.stringField(3, "");
+        } else {
+            throw new Malformed("expected an int32 or a string, got " + v);
+        }
+        w.end(start);
+    }
+
+    private void writeTime(FieldPlan f, JsonNode v) {
+        if (!(v instanceof TextNode t)) throw new Malformed("expected an RFC 3339 time, got " + v.getNodeType());
+        String text = t.textValue();
+        long seconds = Rfc3339.utcSeconds(text);
+        int nanos;
+        if (seconds != Rfc3339.NOT_UTC) {
+            nanos = f.kind == FieldPlan.Kind.TIME ? 0 : Rfc3339.utcNanos(text);
+        } else {
+            Instant time = Rfc3339.parse(text);
+            if (time == null) throw new Malformed("not an RFC 3339 time: " + text);
+            seconds = time.getEpochSecond();
+            nanos = time.getNano();
+        }
+        int start = w.begin(f.valueNumber);
+        w.varintField(1, seconds);
+        // Time keeps whole seconds only; MicroTime keeps microseconds.
+        w.varintField(2, f.kind == FieldPlan.Kind.TIME ? 0 : nanos - nanos % 1000);
+        w.end(start);
+    }
+
+    private void writeRawJson(FieldPlan f, JsonNode v) {
+        int start = w.begin(f.valueNumber);
+        w.bytesField(1, Json.bytes(v));
+        w.end(start);
     }
 }

@@ -15,8 +15,7 @@ import java.util.Map;
  * @param byJson every field (carried ones included) by JSON key
  * @param slots how many fields there are; each has its own {@link FieldPlan#slot} below this
  */
-record MessagePlan(String name, FieldPlan[] ordered, FieldPlan.NumberTable byNumber, Map<String, FieldPlan> byJson,
-        int slots) {
+record MessagePlan(String name, FieldPlan[] ordered, FieldPlan.NumberTable byNumber, NameTable byJson, int slots) {
 
     static MessagePlan of(MessageType type) {
         List<FieldPlan> ordered = new ArrayList<>();
@@ -39,7 +38,7 @@ record MessagePlan(String name, FieldPlan[] ordered, FieldPlan.NumberTable byNum
             ordered.add(FieldPlan.carrier(number, carried.toArray(FieldPlan[]::new)));
         }
         FieldPlan[] array = ordered.toArray(FieldPlan[]::new);
-        return new MessagePlan(type.name(), array, FieldPlan.NumberTable.of(array), Map.copyOf(byJson), slot);
+        return new MessagePlan(type.name(), array, FieldPlan.NumberTable.of(array), NameTable.of(byJson), slot);
     }
 
     FieldPlan field(int number) {
@@ -48,5 +47,42 @@ record MessagePlan(String name, FieldPlan[] ordered, FieldPlan.NumberTable byNum
 
     FieldPlan field(String json) {
         return byJson.get(json);
+    }
+
+    /**
+     * Fields by JSON key, open-addressed with the keys' hashes kept alongside. Keys in a parsed tree are usually
+     * the very strings the schema holds (Jackson interns field names), so most probes end on an identity check
+     * without calling equals; this lookup runs once per key of every object encoded.
+     */
+    record NameTable(String[] keys, int[] hashes, FieldPlan[] fields) {
+        static NameTable of(Map<String, FieldPlan> byJson) {
+            int size = Integer.highestOneBit(Math.max(byJson.size(), 1) * 3) << 1;
+            String[] keys = new String[size];
+            int[] hashes = new int[size];
+            FieldPlan[] fields = new FieldPlan[size];
+            for (var e : byJson.entrySet()) {
+                int h = e.getKey().hashCode();
+                int i = spread(h) & (size - 1);
+                while (keys[i] != null) i = (i + 1) & (size - 1);
+                keys[i] = e.getKey();
+                hashes[i] = h;
+                fields[i] = e.getValue();
+            }
+            return new NameTable(keys, hashes, fields);
+        }
+
+        FieldPlan get(String key) {
+            int h = key.hashCode();
+            int mask = keys.length - 1;
+            for (int i = spread(h) & mask; ; i = (i + 1) & mask) {
+                String k = keys[i];
+                if (k == null) return null;
+                if (k == key || (hashes[i] == h && k.equals(key))) return fields[i];
+            }
+        }
+
+        private static int spread(int h) {
+            return h ^ (h >>> 16);
+        }
     }
 }

@@ -25,10 +25,13 @@ final class Rfc3339 {
 
     private Rfc3339() {}
 
+    /** Returned by {@link #utcSeconds} when the text is not in a form it reads; no valid time is this early. */
+    static final long NOT_UTC = Long.MIN_VALUE;
+
     /** The instant the text names, or null when ISO_OFFSET_DATE_TIME would reject it. */
     static Instant parse(String text) {
-        Instant fast = parseUtc(text);
-        if (fast != null) return fast;
+        long seconds = utcSeconds(text);
+        if (seconds != NOT_UTC) return Instant.ofEpochSecond(seconds, utcNanos(text));
         try {
             return OffsetDateTime.parse(text, DateTimeFormatter.ISO_OFFSET_DATE_TIME).toInstant();
         } catch (DateTimeParseException e) {
@@ -36,12 +39,16 @@ final class Rfc3339 {
         }
     }
 
-    /** {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z} with every field in range, else null (the general parser decides). */
-    static Instant parseUtc(String s) {
+    /**
+     * Seconds since the epoch of {@code yyyy-MM-ddTHH:mm:ss[.f{1,9}]Z} with every field in range, else
+     * {@link #NOT_UTC} (and the general parser decides). Seconds and nanoseconds come separately so that the
+     * common case needs no object.
+     */
+    static long utcSeconds(String s) {
         int n = s.length();
         if (n < 20 || n > 30 || s.charAt(n - 1) != 'Z' || s.charAt(4) != '-' || s.charAt(7) != '-' || s.charAt(10) != 'T'
                 || s.charAt(13) != ':' || s.charAt(16) != ':') {
-            return null;
+            return NOT_UTC;
         }
         int year = digits(s, 0, 4);
         int month = digits(s, 5, 2);
@@ -49,21 +56,22 @@ final class Rfc3339 {
         int hour = digits(s, 11, 2);
         int minute = digits(s, 14, 2);
         int second = digits(s, 17, 2);
-        if ((year | month | day | hour | minute | second) < 0) return null;
-        int nanos = 0;
-        if (n > 20) {
-            // ".f" to ".fffffffff": the fraction's digits, scaled up to nanoseconds.
-            int fraction = n - 21;
-            if (s.charAt(19) != '.' || fraction < 1) return null;
-            nanos = digits(s, 20, fraction);
-            if (nanos < 0) return null;
-            for (int i = fraction; i < 9; i++) nanos *= 10;
-        }
+        if ((year | month | day | hour | minute | second) < 0) return NOT_UTC;
+        // ".f" to ".fffffffff"
+        if (n > 20 && (s.charAt(19) != '.' || n == 21 || digits(s, 20, n - 21) < 0)) return NOT_UTC;
         if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59 || second > 59) {
-            return null;
+            return NOT_UTC;
         }
-        long seconds = epochDay(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
-        return Instant.ofEpochSecond(seconds, nanos);
+        return epochDay(year, month, day) * SECONDS_PER_DAY + hour * 3600 + minute * 60 + second;
+    }
+
+    /** The fraction of a time {@link #utcSeconds} accepted, in nanoseconds. */
+    static int utcNanos(String s) {
+        int n = s.length();
+        if (n == 20) return 0;
+        int nanos = digits(s, 20, n - 21);
+        for (int i = n - 21; i < 9; i++) nanos *= 10;
+        return nanos;
     }
 
     /** {@code 2006-01-02T15:04:05Z}; seconds must lie in [{@link #MIN_SECONDS}, {@link #MAX_SECONDS}]. */

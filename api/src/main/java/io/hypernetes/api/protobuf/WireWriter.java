@@ -32,19 +32,20 @@ final class WireWriter {
 
     /** A tag already combined as {@code number << 3 | wireType}. */
     void tag(int tag) {
-        if (tag < 0x80) {
-            ensure(1);
-            buf[size++] = (byte) tag;
-        } else {
-            varint(tag);
-        }
+        varint(tag);
     }
 
     void tag(int number, int wireType) {
-        tag(number << 3 | wireType);
+        varint(number << 3 | wireType);
     }
 
+    /** Kept small so the JIT inlines it: most varints (tags, short lengths, small numbers) are one byte. */
     void varint(long v) {
+        if ((v & ~0x7FL) == 0 && size < buf.length) buf[size++] = (byte) v;
+        else longVarint(v);
+    }
+
+    private void longVarint(long v) {
         ensure(10);
         byte[] b = buf;
         int p = size;
@@ -72,51 +73,34 @@ final class WireWriter {
         string(s);
     }
 
-    /**
-     * A string's length and UTF-8 bytes, written straight into the buffer. ASCII, nearly every string an object
-     * holds, takes the loop; anything else is encoded by the JDK, which also replaces unpaired surrogates as
-     * {@code getBytes} always did here.
-     */
+    /** A string's length and UTF-8 bytes; the JDK checks and copies an ASCII string's bytes with intrinsics. */
     void string(String s) {
-        int n = s.length();
-        int prefix = varintSize(n);
-        ensure(prefix + n);
-        byte[] b = buf;
-        int p = size + prefix;
-        for (int i = 0; i < n; i++) {
-            char c = s.charAt(i);
-            if (c >= 0x80) {
-                byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
-                varint(utf8.length);
-                raw(utf8);
-                return;
-            }
-            b[p++] = (byte) c;
-        }
-        varint(n);
-        size = p;
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        varint(utf8.length);
+        raw(utf8);
     }
 
     /** Starts a length-delimited field; pass the result to {@link #end}. */
     int begin(int number) {
         tag(number, WireReader.LEN);
-        ensure(1);
-        size++;
-        return size;
+        if (size == buf.length) grow(1);
+        return ++size;
     }
 
     /** Fills in the length of the bytes written since {@link #begin}. */
     void end(int start) {
         int length = size - start;
-        if (length < 0x80) {
-            buf[start - 1] = (byte) length;
-            return;
-        }
+        if (length < 0x80) buf[start - 1] = (byte) length;
+        else moveForLength(start, length);
+    }
+
+    /** A length of two or more bytes: the body moves up to make room after the one byte {@link #begin} kept. */
+    private void moveForLength(int start, int length) {
         int extra = varintSize(length) - 1;
         ensure(extra);
         System.arraycopy(buf, start, buf, start + extra, length);
         size = start - 1;
-        varint(length);
+        longVarint(length);
         size = start + extra + length;
     }
 
