@@ -25,14 +25,19 @@ public final class CodecBench implements Callable<Integer> {
     @Option(names = "--ops", defaultValue = "20000", description = "Operations per round (default: ${DEFAULT-VALUE}).")
     int ops;
 
+    @Option(names = "--list", defaultValue = "0",
+            description = "Bench a PodList of this many pods instead of one pod, as a list or watch cache answers (default: one pod).")
+    int list;
+
     @Override
     public Integer call() throws IOException {
-        ObjectNode pod = pod();
+        ObjectNode pod = list > 0 ? podList(pod(), list) : pod();
+        String what = list > 0 ? "PodList of " + list + " pods" : "pod";
         Protobuf protobuf = Protobuf.core();
         byte[] json = Json.bytes(pod);
         byte[] proto = protobuf.encode(pod);
         if (!protobuf.decode(proto).equals(Json.parse(json))) throw new IllegalStateException("protobuf round trip differs from JSON");
-        System.out.printf("pod: %d bytes as JSON, %d bytes as protobuf (%.2fx smaller)%n%n", json.length, proto.length,
+        System.out.printf("%s: %d bytes as JSON, %d bytes as protobuf (%.2fx smaller)%n%n", what, json.length, proto.length,
                 (double) json.length / proto.length);
         System.out.printf("%-18s %12s %12s %8s%n", "operation", "JSON ns/op", "proto ns/op", "ratio");
         row("encode", time(() -> Json.bytes(pod)), time(() -> protobuf.encode(pod)));
@@ -64,6 +69,23 @@ public final class CodecBench implements Callable<Integer> {
 
     private static void row(String what, double json, double proto) {
         System.out.printf("%-18s %12.0f %12.0f %7.2fx%n", what, json, proto, json / proto);
+    }
+
+    /** Copies of the pod with their own names and uids, as one page of a list. */
+    private static ObjectNode podList(ObjectNode pod, int n) {
+        ObjectNode list = Json.object().put("apiVersion", "v1").put("kind", "PodList");
+        list.putObject("metadata").put("resourceVersion", "184467");
+        var items = list.putArray("items");
+        for (int i = 0; i < n; i++) {
+            ObjectNode item = pod.deepCopy();
+            item.remove("apiVersion");
+            item.remove("kind");
+            ObjectNode meta = (ObjectNode) item.get("metadata");
+            meta.put("name", meta.get("name").asText() + "-" + i);
+            meta.put("uid", String.format("5f0c3a9e-2b1d-4c8e-9a7f-%012d", i));
+            items.add(item);
+        }
+        return list;
     }
 
     /** A pod as a node agent reports it: spec with resources, probes and volumes, and a running status. */
