@@ -234,12 +234,18 @@ public final class ResourceStore {
                 if (find(namespace, Meta.name(obj)).isPresent()) throw ApiException.alreadyExists(type, Meta.name(obj));
                 return obj;
             }
+            // addresses and ports the object takes are reserved before it is written and given back if it is not
+            Runnable unreserve = strategy.reserve(obj, store);
             try {
                 KeyValue kv = store.create(key(namespace, Meta.name(obj)), encode(obj));
                 meta.put("resourceVersion", Long.toString(kv.modRevision()));
                 return obj;
             } catch (KeyExistsException e) {
+                unreserve.run();
                 if (!generated || attempt + 1 >= GENERATE_ATTEMPTS) throw ApiException.alreadyExists(type, Meta.name(obj));
+            } catch (RuntimeException e) {
+                unreserve.run();
+                throw e;
             }
         }
     }
@@ -308,6 +314,7 @@ public final class ResourceStore {
             try {
                 if (finished) {
                     Store.Deleted d = store.delete(key, kv.modRevision());
+                    strategy.release(next, store);
                     Meta.metadata(next).put("resourceVersion", Long.toString(d.revision()));
                 } else {
                     KeyValue written = store.update(key, encode(next), kv.modRevision());
@@ -487,6 +494,7 @@ public final class ResourceStore {
                 if (grace == 0 && !finalizers) {
                     if (options.dryRun()) return new Deletion(obj, true);
                     store.delete(key, kv.modRevision());
+                    strategy.release(obj, store);
                     return new Deletion(obj, true);
                 }
                 ObjectNode marked = obj.deepCopy();
@@ -501,11 +509,6 @@ public final class ResourceStore {
                     if (grace >= current) return new Deletion(obj, false);
                     meta.put("deletionTimestamp", Meta.timestamp(now.plusSeconds(grace)));
                     meta.put("deletionGracePeriodSeconds", grace);
-                }
-                if (grace == 0 && !finalizers) {
-                    if (options.dryRun()) return new Deletion(marked, true);
-                    store.delete(key, kv.modRevision());
-                    return new Deletion(marked, true);
                 }
                 if (options.dryRun()) return new Deletion(marked, false);
                 meta.remove("resourceVersion");

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.resource.ResourceTypes;
+import io.hypernetes.store.Store;
 
 /**
  * What differs between kinds in the generic create/update/delete flow of {@link ResourceStore}, as Kubernetes'
@@ -20,6 +21,7 @@ class Strategy {
     static Strategy of(ResourceType type) {
         if (type == ResourceTypes.PODS) return new PodStrategy();
         if (type == ResourceTypes.NAMESPACES) return new NamespaceStrategy();
+        if (type == ResourceTypes.SERVICES) return new ServiceStrategy();
         return new Strategy(type);
     }
 
@@ -35,6 +37,19 @@ class Strategy {
 
     /** Adjusts an update of the main resource: what only a subresource may change is taken from {@code old}. */
     void prepareForUpdate(ObjectNode obj, ObjectNode old) {}
+
+    /**
+     * Reserves what a new object takes from a shared pool (a Service's cluster IP and node ports), filling in what
+     * it leaves to the server, just before it is written.
+     *
+     * @return gives the reservations back, for when the object is not written after all
+     */
+    Runnable reserve(ObjectNode obj, Store store) {
+        return () -> {};
+    }
+
+    /** Gives back what a deleted object had reserved. */
+    void release(JsonNode obj, Store store) {}
 
     /**
      * Seconds to wait before the object really goes; 0 deletes at once. {@code requested} is the client's

@@ -1,0 +1,172 @@
+package io.hypernetes.apiserver.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hypernetes.api.json.Meta;
+import io.hypernetes.api.resource.ResourceTypes;
+import io.hypernetes.api.validation.FieldError;
+import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.store.KeyExistsException;
+import io.hypernetes.store.KeyNotFoundException;
+import io.hypernetes.store.Store;
+import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Services get a cluster IP from the service range and node ports from the node-port range, as Kubernetes
+ * allocates them: each taken address or port is a key of its own in the store, created only if absent, so two
+ * services can never hold the same one, however they race. Updates keep what was allocated when the client
+ * leaves it out, as Kubernetes does for {@code kubectl replace} of an original manifest.
+ *
+ * <p>Ranges: 10.96.0.0/12 for cluster IPs (Kubernetes' default; Hypernetes' tenant networks give services their
+ * per-tenant reachability later), 30000–32767 for node ports. An allocation left behind by a crash between
+ * reservation and write stays taken; a repair loop is future work.
+ */
+final class ServiceStrategy extends Strategy {
+    static final String IP_PREFIX = "/registry/allocations/serviceips/";
+    static final String PORT_PREFIX = "/registry/allocations/nodeports/";
+    private static final int RANGE_BASE = (10 << 24) | (96 << 16);
+    private static final int RANGE_SIZE = 1 << 20;
+    private static final int NODE_PORT_MIN = 30000;
+    private static final int NODE_PORT_MAX = 32767;
+    private static final int ATTEMPTS = 64;
+    private static final Set<String> WITH_NODE_PORTS = Set.of("NodePort", "LoadBalancer");
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    ServiceStrategy() {
+        super(ResourceTypes.SERVICES);
+    }
+
+    @Override
+    Runnable reserve(ObjectNode svc, Store store) {
+        ObjectNode spec = svc.withObject("/spec");
+        String type = spec.path("type").asText("ClusterIP");
+        byte[] owner = (Meta.namespace(svc) + "/" + Meta.name(svc)).getBytes(StandardCharsets.UTF_8);
+        List<String> taken = new ArrayList<>();
+        Runnable unreserve = () -> taken.forEach(k -> unreserve(store, k));
+        try {
+            if (!type.equals("ExternalName")) {
+                String ip = spec.path("clusterIP").asText("");
+                if (ip.isEmpty()) {
+                    ip = takeFree(store, owner, taken, () -> IP_PREFIX + ipv4(RANGE_BASE + 1 + RANDOM.nextInt(RANGE_SIZE - 2)),
+                            "spec.clusterIPs", "failed to allocate a cluster IP: the range 10.96.0.0/12 is full");
+                    ip = ip.substring(IP_PREFIX.length());
+                    spec.put("clusterIP", ip);
+                    spec.putArray("clusterIPs").add(ip);
+                } else if (!ip.equals("None")) {
+                    if (!inRange(ip)) {
+                        throw ApiException.invalid(ResourceTypes.SERVICES, Meta.name(svc), List.of(FieldError.invalid("spec.clusterIPs", ip,
+                                "provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12")));
+                    }
+                    take(store, IP_PREFIX + ip, owner, taken, "spec.clusterIPs", ip, "provided IP is already allocated");
+                }
+            }
+            if (WITH_NODE_PORTS.contains(type)) {
+                int i = 0;
+                for (JsonNode p : spec.path("ports")) {
+                    int port = p.path("nodePort").asInt(0);
+                    if (port == 0) {
+                        String key = takeFree(store, owner, taken,
+                                () -> PORT_PREFIX + (NODE_PORT_MIN + RANDOM.nextInt(NODE_PORT_MAX - NODE_PORT_MIN + 1)),
+                                "spec.ports[" + i + "].nodePort", "failed to allocate a node port: the range is full");
+                        ((ObjectNode) p).put("nodePort", Integer.parseInt(key.substring(PORT_PREFIX.length())));
+                    } else {
+                        take(store, PORT_PREFIX + port, owner, taken, "spec.ports[" + i + "].nodePort", port,
+                                "provided port is already allocated");
+                    }
+                    i++;
+                }
+            }
+            return unreserve;
+        } catch (RuntimeException e) {
+            unreserve.run();
+            throw e;
+        }
+    }
+
+    @Override
+    void release(JsonNode svc, Store store) {
+        JsonNode spec = svc.path("spec");
+        String ip = spec.path("clusterIP").asText("");
+        if (!ip.isEmpty() && !ip.equals("None")) unreserve(store, IP_PREFIX + ip);
+        for (JsonNode p : spec.path("ports")) {
+            int port = p.path("nodePort").asInt(0);
+            if (port != 0) unreserve(store, PORT_PREFIX + port);
+        }
+    }
+
+    /** What the client left out of an update keeps what was allocated (clusterIP, node ports of the same port). */
+    @Override
+    void prepareForUpdate(ObjectNode svc, ObjectNode old) {
+        ObjectNode spec = svc.withObject("/spec");
+        JsonNode oldSpec = old.path("spec");
+        if (spec.path("clusterIP").asText("").isEmpty() && oldSpec.has("clusterIP")) {
+            spec.set("clusterIP", oldSpec.get("clusterIP").deepCopy());
+            if (oldSpec.has("clusterIPs")) spec.set("clusterIPs", oldSpec.get("clusterIPs").deepCopy());
+        }
+        for (JsonNode p : spec.path("ports")) {
+            if (p.path("nodePort").asInt(0) != 0) continue;
+            for (JsonNode o : oldSpec.path("ports")) {
+                if (o.path("port").asInt() == p.path("port").asInt()
+                        && o.path("protocol").asText("TCP").equals(p.path("protocol").asText("TCP")) && o.has("nodePort")) {
+                    ((ObjectNode) p).set("nodePort", o.get("nodePort").deepCopy());
+                }
+            }
+        }
+    }
+
+    private static String takeFree(Store store, byte[] owner, List<String> taken, java.util.function.Supplier<String> candidate,
+            String field, String full) {
+        for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
+            String key = candidate.get();
+            try {
+                store.create(key, owner);
+                taken.add(key);
+                return key;
+            } catch (KeyExistsException e) {
+                // taken: try another
+            }
+        }
+        throw new ApiException(500, "InternalError", "Internal error occurred: " + full + " (" + field + ")", null);
+    }
+
+    private static void take(Store store, String key, byte[] owner, List<String> taken, String field, Object value, String why) {
+        try {
+            store.create(key, owner);
+            taken.add(key);
+        } catch (KeyExistsException e) {
+            throw ApiException.invalid(ResourceTypes.SERVICES, new String(owner, StandardCharsets.UTF_8).replaceFirst(".*/", ""),
+                    List.of(FieldError.invalid(field, value, why)));
+        }
+    }
+
+    private static void unreserve(Store store, String key) {
+        try {
+            store.delete(key, 0);
+        } catch (KeyNotFoundException e) {
+            // already given back
+        }
+    }
+
+    /** Whether a dotted IPv4 address lies in the service range (validation has already checked its form). */
+    static boolean inRange(String ip) {
+        String[] parts = ip.split("\\.");
+        if (parts.length != 4) return false;
+        int address = 0;
+        for (String part : parts) {
+            try {
+                address = (address << 8) | (Integer.parseInt(part) & 0xff);
+            } catch (NumberFormatException e) {
+                return false;
+            }
+        }
+        return (address & ~(RANGE_SIZE - 1)) == RANGE_BASE;
+    }
+
+    static String ipv4(int address) {
+        return (address >>> 24) + "." + ((address >>> 16) & 0xff) + "." + ((address >>> 8) & 0xff) + "." + (address & 0xff);
+    }
+}
