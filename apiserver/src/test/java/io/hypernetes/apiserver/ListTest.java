@@ -221,4 +221,19 @@ class ListTest {
         assertThat(ns).contains("sel/a", "sel/b", "other/x");
         assertThat(names(cluster.get("/api/v1/pods?fieldSelector=metadata.namespace%3Dother"))).containsExactly("x");
     }
+
+    @Test
+    void unfilteredJsonListsEqualTheDecodedPath() {
+        String ns = cluster.newNamespace("fastlist");
+        for (int i = 0; i < 5; i++) cluster.create("/api/v1/namespaces/" + ns + "/pods", TestCluster.pod(ns, "p" + i));
+        // no selector: the stored bytes are spliced; a selector that matches everything goes through decoded trees
+        com.fasterxml.jackson.databind.JsonNode fast = cluster.get("/api/v1/namespaces/" + ns + "/pods");
+        com.fasterxml.jackson.databind.JsonNode decoded = cluster.get("/api/v1/namespaces/" + ns + "/pods?fieldSelector=metadata.namespace%3D" + ns);
+        assertThat(fast.path("items")).hasSize(5);
+        assertThat(fast).isEqualTo(decoded);
+        com.fasterxml.jackson.databind.JsonNode page = cluster.get("/api/v1/namespaces/" + ns + "/pods?limit=2");
+        assertThat(page.path("items")).hasSize(2);
+        assertThat(page.path("metadata").path("remainingItemCount").asInt()).isEqualTo(3);
+        assertThat(page.path("items").get(0)).isEqualTo(fast.path("items").get(0));
+    }
 }

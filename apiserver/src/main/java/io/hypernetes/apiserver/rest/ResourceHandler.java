@@ -20,7 +20,9 @@ import io.hypernetes.apiserver.http.HttpExchange;
 import io.hypernetes.apiserver.registry.Registry;
 import io.hypernetes.apiserver.registry.ResourceStore;
 import io.hypernetes.apiserver.registry.ResourceStore.Part;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -142,14 +144,17 @@ final class ResourceHandler {
 
     private void list(HttpExchange ex, Target t, ResourceStore store) {
         Predicate<JsonNode> filter = selector(checks, ex, t);
-        int limit = intParam(ex, "limit", 0);
+        int limit = Math.max(0, intParam(ex, "limit", 0));
         String cont = ex.query("continue");
         long at = listRevision(ex, cont);
-        ResourceStore.Page page = store.list(t.namespace(), filter, Math.max(0, limit), cont, at);
         MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
-        ObjectNode listMeta = Json.object().put("resourceVersion", Long.toString(page.revision()));
-        if (page.continueToken() != null) listMeta.put("continue", page.continueToken());
-        if (page.remaining() != null) listMeta.put("remainingItemCount", page.remaining());
+        if (filter == null && out.shape() == MediaTypes.Shape.OBJECT && out.contentType().equals(MediaTypes.JSON)) {
+            ResourceStore.Page<byte[]> page = store.listJson(t.namespace(), limit, cont, at);
+            ex.respond(200, MediaTypes.JSON, jsonList(t.type(), listMeta(page), page.items()));
+            return;
+        }
+        ResourceStore.Page<ObjectNode> page = store.list(t.namespace(), filter, limit, cont, at);
+        ObjectNode listMeta = listMeta(page);
         ObjectNode body;
         switch (out.shape()) {
             case TABLE -> {
@@ -170,6 +175,31 @@ final class ResourceHandler {
             }
         }
         respond(ex, 200, out, body);
+    }
+
+    private static ObjectNode listMeta(ResourceStore.Page<?> page) {
+        ObjectNode listMeta = Json.object().put("resourceVersion", Long.toString(page.revision()));
+        if (page.continueToken() != null) listMeta.put("continue", page.continueToken());
+        if (page.remaining() != null) listMeta.put("remainingItemCount", page.remaining());
+        return listMeta;
+    }
+
+    /** A list document around items that are already JSON: the same bytes the tree path would produce. */
+    private static byte[] jsonList(ResourceType type, ObjectNode listMeta, List<byte[]> items) {
+        ObjectNode head = Json.object().put("kind", type.listKind()).put("apiVersion", type.apiVersion());
+        head.set("metadata", listMeta);
+        byte[] start = Json.bytes(head);
+        int size = start.length + 10;
+        for (byte[] item : items) size += item.length + 1;
+        ByteArrayOutputStream out = new ByteArrayOutputStream(size);
+        out.write(start, 0, start.length - 1); // without the closing brace
+        out.writeBytes(",\"items\":[".getBytes(StandardCharsets.US_ASCII));
+        for (int i = 0; i < items.size(); i++) {
+            if (i > 0) out.write(',');
+            out.writeBytes(items.get(i));
+        }
+        out.writeBytes("]}".getBytes(StandardCharsets.US_ASCII));
+        return out.toByteArray();
     }
 
     /** The revision a list reads at: latest unless the client asked for an exact one. */
@@ -370,7 +400,7 @@ final class ResourceHandler {
         }
         ResourceStore.DeleteOptions options = deleteOptions(ex);
         Predicate<JsonNode> filter = selector(checks, ex, t);
-        ResourceStore.Page page = store.list(t.namespace(), filter, 0, null, 0);
+        ResourceStore.Page<ObjectNode> page = store.list(t.namespace(), filter, 0, null, 0);
         ObjectNode body = Json.object().put("kind", t.type().listKind()).put("apiVersion", t.type().apiVersion());
         ArrayNode items = body.putArray("items");
         for (ObjectNode o : page.items()) {

@@ -84,7 +84,7 @@ final class WatchHandler {
         List<ObjectNode> initial = List.of();
         long start;
         if (from == 0 || initialEvents) {
-            ResourceStore.Page page = resources.list(t.namespace(), filter, 0, null, 0);
+            ResourceStore.Page<ObjectNode> page = resources.list(t.namespace(), filter, 0, null, 0);
             initial = page.items();
             start = page.revision() + 1;
         } else {
