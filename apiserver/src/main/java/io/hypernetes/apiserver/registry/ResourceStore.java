@@ -117,6 +117,12 @@ public final class ResourceStore {
         return store.get(key(namespace, name)).map(this::decode).orElseThrow(() -> ApiException.notFound(type, name));
     }
 
+    /** The object's stored JSON with its resourceVersion, without decoding it (see {@link StoredJson}). */
+    public byte[] getJson(String namespace, String name) {
+        KeyValue kv = store.get(key(namespace, name)).orElseThrow(() -> ApiException.notFound(type, name));
+        return StoredJson.withResourceVersion(kv.value(), kv.modRevision());
+    }
+
     public Optional<ObjectNode> find(String namespace, String name) {
         return store.get(key(namespace, name)).map(this::decode);
     }

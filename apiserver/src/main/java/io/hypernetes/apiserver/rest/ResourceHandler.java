@@ -128,6 +128,7 @@ final class ResourceHandler {
         switch (method) {
             case "GET" -> {
                 if (boolParam(ex, "watch")) watches.watchOne(ex, t, store);
+                else if (plainJson(ex)) ex.respond(200, MediaTypes.JSON, store.getJson(t.namespace(), t.name()));
                 else respondObject(ex, 200, t.type(), store.get(t.namespace(), t.name()));
             }
             case "PUT" -> update(ex, t, store, part);
@@ -148,7 +149,7 @@ final class ResourceHandler {
         String cont = ex.query("continue");
         long at = listRevision(ex, cont);
         MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
-        if (filter == null && out.shape() == MediaTypes.Shape.OBJECT && out.contentType().equals(MediaTypes.JSON)) {
+        if (filter == null && plainJson(ex)) {
             ResourceStore.Page<byte[]> page = store.listJson(t.namespace(), limit, cont, at);
             ex.respond(200, MediaTypes.JSON, jsonList(t.type(), listMeta(page), page.items()));
             return;
@@ -175,6 +176,12 @@ final class ResourceHandler {
             }
         }
         respond(ex, 200, out, body);
+    }
+
+    /** Whether the client reads plain objects as JSON, which stored bytes answer without a decode. */
+    private static boolean plainJson(HttpExchange ex) {
+        MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
+        return out.shape() == MediaTypes.Shape.OBJECT && out.contentType().equals(MediaTypes.JSON);
     }
 
     private static ObjectNode listMeta(ResourceStore.Page<?> page) {
