@@ -7,7 +7,6 @@ import io.hypernetes.api.json.Json;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One step of a {@link FieldPath}: a field of an object or key of a map, an item of an associative list named by its
@@ -31,6 +30,8 @@ public sealed interface PathElement extends Comparable<PathElement> {
     default int compareTo(PathElement o) {
         if (rank() != o.rank()) return Integer.compare(rank(), o.rank());
         if (this instanceof Index(int a) && o instanceof Index(int b)) return Integer.compare(a, b);
+        // same kind, same prefix: comparing names orders as the spellings do, without building them
+        if (this instanceof Field(String a) && o instanceof Field(String b)) return a.compareTo(b);
         return fieldsV1().compareTo(o.fieldsV1());
     }
 
@@ -48,36 +49,28 @@ public sealed interface PathElement extends Comparable<PathElement> {
         }
     }
 
-    /** An associative-list item by its key fields; {@code keys} holds them sorted by name, as FieldsV1 spells them. */
-    record Key(ObjectNode keys) implements PathElement {
-        public Key {
-            ObjectNode sorted = Json.object();
+    /**
+     * An associative-list item by its key fields, spelled as FieldsV1 spells it ({@code k:} and the keys as JSON
+     * sorted by name). Equal by spelling, so 80 read from YAML and 80 read from JSON name the same item whatever
+     * their node types; the spelling is computed once, as sets compare these often.
+     */
+    record Key(String fieldsV1, String display) implements PathElement {
+        static Key of(ObjectNode keys) {
             List<String> names = new ArrayList<>();
             keys.fieldNames().forEachRemaining(names::add);
             names.sort(null);
-            for (String n : names) sorted.set(n, keys.get(n));
-            keys = sorted;
-        }
-
-        public String fieldsV1() {
-            return "k:" + Json.string(keys);
-        }
-
-        // by spelling, so 80 read from YAML and 80 read from JSON name the same item whatever their node types
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof PathElement p && p.rank() == rank() && p.fieldsV1().equals(fieldsV1());
-        }
-
-        @Override
-        public int hashCode() {
-            return fieldsV1().hashCode();
-        }
-
-        public String toString() {
+            ObjectNode sorted = Json.object();
             List<String> parts = new ArrayList<>();
-            for (Map.Entry<String, JsonNode> e : keys.properties()) parts.add(e.getKey() + "=" + Json.string(e.getValue()));
-            return "[" + String.join(",", parts) + "]";
+            for (String n : names) {
+                sorted.set(n, keys.get(n));
+                parts.add(n + "=" + Json.string(keys.get(n)));
+            }
+            return new Key("k:" + Json.string(sorted), "[" + String.join(",", parts) + "]");
+        }
+
+        @Override
+        public String toString() {
+            return display;
         }
 
         public int rank() {
@@ -85,25 +78,16 @@ public sealed interface PathElement extends Comparable<PathElement> {
         }
     }
 
-    /** A set item by its value. */
-    record Value(JsonNode value) implements PathElement {
-        public String fieldsV1() {
-            return "v:" + Json.string(value);
-        }
-
-        // by spelling, so 80 read from YAML and 80 read from JSON name the same item whatever their node types
-        @Override
-        public boolean equals(Object o) {
-            return o instanceof PathElement p && p.rank() == rank() && p.fieldsV1().equals(fieldsV1());
+    /** A set item by its value; equal by spelling, as {@link Key}. */
+    record Value(String fieldsV1, String display) implements PathElement {
+        static Value of(JsonNode value) {
+            String json = Json.string(value);
+            return new Value("v:" + json, "[=" + json + "]");
         }
 
         @Override
-        public int hashCode() {
-            return fieldsV1().hashCode();
-        }
-
         public String toString() {
-            return "[=" + Json.string(value) + "]";
+            return display;
         }
 
         public int rank() {
@@ -136,9 +120,9 @@ public sealed interface PathElement extends Comparable<PathElement> {
                     if (!(Json.parse(rest.getBytes(java.nio.charset.StandardCharsets.UTF_8)) instanceof ObjectNode o)) {
                         throw new IllegalArgumentException("FieldsV1 key " + quote(key) + " must hold a JSON object");
                     }
-                    yield new Key(o);
+                    yield Key.of(o);
                 }
-                case 'v' -> new Value(Json.parse(rest.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+                case 'v' -> Value.of(Json.parse(rest.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
                 case 'i' -> new Index(Integer.parseInt(rest));
                 default -> throw new IllegalArgumentException("unknown FieldsV1 key " + quote(key));
             };

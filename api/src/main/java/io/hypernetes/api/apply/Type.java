@@ -50,7 +50,7 @@ sealed interface Type {
          * which Kubernetes rejects in an applied configuration.
          */
         PathElement elementOf(JsonNode item) {
-            if (isSet()) return new PathElement.Value(item);
+            if (isSet()) return PathElement.Value.of(item);
             if (!(item instanceof ObjectNode o)) return null;
             ObjectNode key = Json.object();
             for (String k : keys) {
@@ -59,7 +59,7 @@ sealed interface Type {
                 if (v == null) return null;
                 key.set(k, v);
             }
-            return new PathElement.Key(key);
+            return PathElement.Key.of(key);
         }
     }
 
