@@ -146,8 +146,8 @@ class BadInputTest {
     }
 
     @Test
-    void duplicateKeysAreRefused() {
-        refused("/api/v1/namespaces/bad/configmaps",
+    void duplicateKeysAreRefusedUnderStrict() {
+        refused("/api/v1/namespaces/bad/configmaps?fieldValidation=Strict",
                 "{\"apiVersion\":\"v1\",\"kind\":\"ConfigMap\",\"metadata\":{\"name\":\"dup\",\"name\":\"other\"}}",
                 "application/json", 400, "duplicate");
     }

@@ -56,8 +56,8 @@ public final class LastKeyWins {
         YAML.getFactory().setStreamReadConstraints(LIMITS);
     }
 
-    /** A key given again in the same object: its path and the (1-based) line of the value given last. */
-    public record Duplicate(String path, int line) {}
+    /** A key given again in the same object: its path, the key itself, and the (1-based) line of the value given last. */
+    public record Duplicate(String path, String key, int line) {}
 
     /** The tree as the last values make it, and the duplicates in document order (none for most bodies). */
     public record Parsed(JsonNode tree, List<Duplicate> duplicates) {
@@ -125,16 +125,20 @@ public final class LastKeyWins {
         List<Duplicate> out = new ArrayList<>();
         Deque<Frame> stack = new ArrayDeque<>();
         String pending = null; // path of a repeated key whose value comes next
+        String pendingKey = null;
         try (JsonParser p = factory.createParser(body)) {
             for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
                 Frame top = stack.peek();
                 if (t == JsonToken.FIELD_NAME) {
                     top.key = p.currentName();
-                    if (!top.keys.add(top.key)) pending = top.child();
+                    if (!top.keys.add(top.key)) {
+                        pending = top.child();
+                        pendingKey = top.key;
+                    }
                     continue;
                 }
                 if (pending != null) {
-                    if (out.size() < MAX_DUPLICATES) out.add(new Duplicate(pending, p.currentTokenLocation().getLineNr()));
+                    if (out.size() < MAX_DUPLICATES) out.add(new Duplicate(pending, pendingKey, p.currentTokenLocation().getLineNr()));
                     pending = null;
                 }
                 switch (t) {

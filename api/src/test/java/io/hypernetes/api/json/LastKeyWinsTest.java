@@ -61,7 +61,7 @@ class LastKeyWinsTest {
         LastKeyWins.Parsed p = LastKeyWins.yaml(b(yaml));
         assertThat(p.tree().at("/metadata/name").asText()).isEqualTo("b");
         assertThat(p.tree().at("/data/k").asText()).isEqualTo("two");
-        assertThat(p.duplicates()).containsExactly(new Duplicate("metadata.name", 5), new Duplicate("data.k", 9));
+        assertThat(p.duplicates()).containsExactly(new Duplicate("metadata.name", "name", 5), new Duplicate("data.k", "k", 9));
     }
 
     @Test

@@ -36,7 +36,9 @@ public final class ApiException extends RuntimeException {
         ObjectNode s = Json.object();
         s.put("kind", "Status").put("apiVersion", "v1");
         s.putObject("metadata");
-        s.put("status", "Failure").put("message", getMessage()).put("reason", reason);
+        s.put("status", "Failure").put("message", getMessage());
+        // Kubernetes' StatusReasonUnknown is the empty reason, which its Status leaves out
+        if (reason != null && !reason.isEmpty()) s.put("reason", reason);
         if (details != null) s.set("details", details);
         s.put("code", code);
         return s;

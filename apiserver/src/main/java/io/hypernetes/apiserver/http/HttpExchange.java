@@ -94,7 +94,8 @@ public final class HttpExchange {
 
     /** Adds a {@code Warning: 299 - "..."} header to the response, as Kubernetes does for field validation. */
     public void warn(String message) {
-        warnings.add(message);
+        // Kubernetes' warning recorder sends each text once; a retried write must not repeat its warnings either
+        if (!warnings.contains(message)) warnings.add(message);
     }
 
     public boolean isOpen() {

@@ -294,11 +294,15 @@ public final class ResourceStore {
      */
     public enum Part { MAIN, STATUS, FINALIZE, BINDING }
 
+    /** What a PUT did: the object as written (or as it would be, under dry run) and whether the PUT created it. */
+    public record Updated(ObjectNode object, boolean created) {}
+
     /**
      * Replaces an object (PUT) on behalf of {@code fieldManager}. The body's resourceVersion, when set, must be the
-     * current one.
+     * current one. For kinds whose {@link Strategy#allowCreateOnUpdate()} says so, a PUT of an object that does not
+     * exist creates it, as Kubernetes' registry does.
      */
-    public ObjectNode update(String namespace, String name, ObjectNode obj, Part part, boolean dryRun, String fieldManager) {
+    public Updated update(String namespace, String name, ObjectNode obj, Part part, boolean dryRun, String fieldManager) {
         String bodyName = Meta.name(obj);
         if (!bodyName.isEmpty() && !bodyName.equals(name)) {
             throw ApiException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + name + ")");
@@ -307,7 +311,31 @@ public final class ResourceStore {
             throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
         }
         String rv = Meta.resourceVersion(obj);
-        return mutate(namespace, name, rv.isEmpty() ? null : rv, current -> obj.deepCopy(), part, dryRun, fieldManager);
+        boolean mayCreate = part == Part.MAIN && strategy.allowCreateOnUpdate();
+        while (true) {
+            if (mayCreate && find(namespace, name).isEmpty()) {
+                // Kubernetes' wording and status (a plain storage error, so 500 without a reason) for a version there is none of
+                if (!rv.isEmpty()) throw new ApiException(500, "", "resourceVersion should not be set on objects to be created", null);
+                String uid = Meta.uid(obj);
+                if (!uid.isEmpty()) {
+                    throw ApiException.conflict(type, name, "Precondition failed: UID in precondition: " + uid + ", UID in object meta: ");
+                }
+                ObjectNode fresh = obj.deepCopy();
+                Meta.metadata(fresh).put("name", name);
+                try {
+                    return new Updated(create(namespace, fresh, dryRun, fieldManager), true);
+                } catch (ApiException e) {
+                    if (!"AlreadyExists".equals(e.reason())) throw e;
+                    continue; // created by someone else in between: update theirs
+                }
+            }
+            try {
+                return new Updated(mutate(namespace, name, rv.isEmpty() ? null : rv, current -> obj.deepCopy(), part, dryRun, fieldManager), false);
+            } catch (ApiException e) {
+                // deleted in between: create it after all
+                if (!mayCreate || e.code() != 404 || !"NotFound".equals(e.reason()) || find(namespace, name).isPresent()) throw e;
+            }
+        }
     }
 
     /**

@@ -35,6 +35,15 @@ class Strategy {
         if (hasStatus() && type != ResourceTypes.NODES) obj.remove("status");
     }
 
+    /**
+     * Whether a PUT of an object that does not exist creates it (Kubernetes' {@code AllowCreateOnUpdate}). Among the
+     * core kinds served here only Endpoints and Events allow it, as in Kubernetes' registry strategies; Pods, Services,
+     * Namespaces, Nodes, ConfigMaps and Secrets answer 404, and so does Network, which follows Namespace.
+     */
+    boolean allowCreateOnUpdate() {
+        return type == ResourceTypes.ENDPOINTS || type == ResourceTypes.EVENTS;
+    }
+
     /** Adjusts an update of the main resource: what only a subresource may change is taken from {@code old}. */
     void prepareForUpdate(ObjectNode obj, ObjectNode old) {}
 

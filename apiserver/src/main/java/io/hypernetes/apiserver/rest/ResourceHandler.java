@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
+import io.hypernetes.api.json.LastKeyWins;
 import io.hypernetes.api.json.Meta;
 import io.hypernetes.api.protobuf.Protobuf;
 import io.hypernetes.api.protobuf.ProtobufException;
@@ -260,7 +261,9 @@ final class ResourceHandler {
     private void update(HttpExchange ex, Target t, ResourceStore store, Part part) {
         boolean dryRun = dryRun(ex);
         ObjectNode obj = decodeObject(ex, t.type());
-        respondObject(ex, 200, t.type(), store.update(t.namespace(), t.name(), obj, part, dryRun, fieldManager(ex, "UpdateOptions")));
+        ResourceStore.Updated updated = store.update(t.namespace(), t.name(), obj, part, dryRun, fieldManager(ex, "UpdateOptions"));
+        // a PUT that created the object (Endpoints, Events) answers as a create does
+        respondObject(ex, updated.created() ? 201 : 200, t.type(), updated.object());
     }
 
     private void patch(HttpExchange ex, Target t, ResourceStore store, Part part) {
@@ -280,7 +283,10 @@ final class ResourceHandler {
             throw optionsInvalid("PatchOptions", "force", "Forbidden", "force: Forbidden: may not be specified for non-apply patch");
         }
         String manager = fieldManager(ex, "PatchOptions");
-        JsonNode patch = parse(ex.body(), MediaTypes.JSON);
+        Body patchBody = parseBody(ex.body(), MediaTypes.JSON);
+        JsonNode patch = patchBody.tree();
+        // Kubernetes decodes the patch itself strictly (Strict and Warn) and names a JSON patch's findings as such
+        Strictness fromPatch = new Strictness(patchBody, type.equals(MediaTypes.JSON_PATCH) ? "json patch " : "", true);
         ResourceType rt = t.type();
         ObjectNode result = store.mutate(t.namespace(), t.name(), null, current -> {
             JsonNode patched;
@@ -295,7 +301,7 @@ final class ResourceHandler {
             }
             if (!(patched instanceof ObjectNode o)) throw ApiException.badRequest("the patch did not produce an object");
             checkKind(o, rt);
-            checkFields(ex, rt, o, validation);
+            checkFields(ex, rt, o, validation, fromPatch);
             return o;
         }, part, dryRun, manager);
         respondObject(ex, 200, rt, result);
@@ -316,7 +322,8 @@ final class ResourceHandler {
             throw ApiException.methodNotAllowed("server-side apply to the " + t.subresource() + " subresource is not supported; apply to the object itself");
         }
         ResourceType rt = t.type();
-        JsonNode body = parse(ex.body(), MediaTypes.YAML);
+        Body parsed = parseBody(ex.body(), MediaTypes.YAML);
+        JsonNode body = parsed.tree();
         if (!(body instanceof ObjectNode config)) {
             throw ApiException.badRequest("the body of the request must be a YAML or JSON object, got " + body.getNodeType().name().toLowerCase());
         }
@@ -329,6 +336,7 @@ final class ResourceHandler {
             throw ApiException.badRequest("the namespace of the provided object does not match the namespace sent on the request");
         }
         checkFields(ex, rt, config, validation);
+        checkApplyDuplicates(ex, parsed, validation);
         Meta.metadata(config).put("name", t.name());
         ResourceStore.Applied applied = store.apply(t.namespace(), t.name(), config, manager, force, dryRun);
         respondObject(ex, applied.created() ? 201 : 200, rt, applied.object());
@@ -505,29 +513,52 @@ final class ResourceHandler {
 
     private ObjectNode decodeObject(HttpExchange ex, ResourceType type) {
         String validation = fieldValidation(ex);
-        JsonNode node = parse(ex.body(), MediaTypes.contentType(ex.header("Content-Type")));
+        Body body = parseBody(ex.body(), MediaTypes.contentType(ex.header("Content-Type")));
+        JsonNode node = body.tree();
         if (!(node instanceof ObjectNode obj)) {
             throw ApiException.badRequest("the body of the request must be a JSON or YAML object, got " + node.getNodeType().name().toLowerCase());
         }
         checkKind(obj, type);
-        checkFields(ex, type, obj, validation);
+        checkFields(ex, type, obj, validation, new Strictness(body, "", false));
         return obj;
     }
 
-    /** Parses a request body; malformed input is a 400 naming what is wrong and where. */
+    /**
+     * A parsed request body: the tree as its last values make it, the keys it repeats, and whether it was YAML
+     * (Kubernetes words YAML duplicates by line, JSON ones by path).
+     */
+    record Body(JsonNode tree, List<LastKeyWins.Duplicate> duplicates, boolean yaml) {}
+
+    /**
+     * The duplicate keys of a body as strict decoding errors: {@code prefix} names a JSON patch's findings as such, and
+     * {@code patch} says the body is a patch, whose findings Kubernetes lists before those of the patched object.
+     */
+    record Strictness(Body body, String prefix, boolean patch) {}
+
+    /** Parses a request body, keeping the last of repeated keys; malformed input is a 400. */
     static JsonNode parse(byte[] body, String contentType) {
+        return parseBody(body, contentType).tree();
+    }
+
+    /** Parses a request body and names the keys it repeats; malformed input is a 400 naming what is wrong and where. */
+    static Body parseBody(byte[] body, String contentType) {
         if (body.length == 0) throw ApiException.badRequest("the request body is empty");
         try {
             return switch (contentType) {
-                case MediaTypes.JSON, MediaTypes.JSON_PATCH, MediaTypes.MERGE_PATCH, MediaTypes.STRATEGIC_MERGE_PATCH -> Json.parse(body);
+                case MediaTypes.JSON, MediaTypes.JSON_PATCH, MediaTypes.MERGE_PATCH, MediaTypes.STRATEGIC_MERGE_PATCH -> {
+                    LastKeyWins.Parsed p = LastKeyWins.json(body);
+                    yield new Body(p.tree(), p.duplicates(), false);
+                }
                 case MediaTypes.YAML -> {
-                    JsonNode n = Json.YAML.readTree(body);
+                    LastKeyWins.Parsed p = LastKeyWins.yaml(body);
+                    JsonNode n = p.tree();
                     if (n == null || n.isMissingNode()) throw ApiException.badRequest("the request body is empty");
-                    yield n;
+                    yield new Body(n, p.duplicates(), true);
                 }
                 case MediaTypes.PROTOBUF -> {
                     try {
-                        yield Protobuf.core().decode(body);
+                        // protobuf has no keys to repeat
+                        yield new Body(Protobuf.core().decode(body), List.of(), false);
                     } catch (ProtobufException e) {
                         throw ApiException.badRequest(e.getMessage());
                     }
@@ -570,13 +601,108 @@ final class ResourceHandler {
     }
 
     private void checkFields(HttpExchange ex, ResourceType type, ObjectNode obj, String validation) {
+        checkFields(ex, type, obj, validation, null);
+    }
+
+    /**
+     * Unknown fields of {@code obj} and, when {@code strictness} is given, the keys its body repeated, handled as
+     * {@code fieldValidation} says: Strict refuses them all in one {@code strict decoding error}, Warn sends one
+     * {@code Warning} each, Ignore says nothing. The last of repeated keys has already won in the parse.
+     */
+    private void checkFields(HttpExchange ex, ResourceType type, ObjectNode obj, String validation, Strictness strictness) {
         FieldValidation.Report report = checks.fields(type, obj);
-        if (report.clean()) return;
+        boolean duplicates = strictness != null && !strictness.body().duplicates().isEmpty() && !validation.equals("Ignore");
+        if (report.clean() && !duplicates) return;
         if (report.hasTypeMismatch()) throw ApiException.badRequest(report.decodeError(type.version(), type.kind()));
-        if (validation.equals("Strict")) throw ApiException.badRequest(report.strictError());
+        List<String> unknown = report.unknownFields().stream().map(FieldValidation.Issue::path).toList();
+        if (!validation.equals("Ignore")) {
+            List<String> errors = duplicates ? strictErrors(obj, report, strictness) : report.warnings();
+            if (validation.equals("Strict") && !errors.isEmpty()) throw ApiException.badRequest("strict decoding error: " + String.join(", ", errors));
+            if (validation.equals("Warn")) errors.forEach(e -> yamlWarnings(e).forEach(ex::warn));
+        }
         // Kubernetes decodes into typed structs, so fields it does not know are never stored
-        UnknownFields.prune(obj, report.unknownFields().stream().map(FieldValidation.Issue::path).toList());
-        if (validation.equals("Warn")) report.warnings().forEach(ex::warn);
+        UnknownFields.prune(obj, unknown);
+    }
+
+    private static final String YAML_ERRORS = "yaml: unmarshal errors:\n  ";
+
+    /**
+     * Repeated keys and unknown fields as the items of Kubernetes' strict decoding error, in its order: YAML's
+     * duplicates come first as one item (its YAML decoder runs before the JSON one); a patch's own findings come
+     * before the patched object's; otherwise both kinds interleave in document order, and a field both unknown and
+     * repeated (or inside an unknown one) is named only as unknown, the typed decoder never reading into it.
+     */
+    private static List<String> strictErrors(ObjectNode obj, FieldValidation.Report report, Strictness s) {
+        List<String> unknown = report.unknownFields().stream().map(FieldValidation.Issue::message).toList();
+        List<String> out = new java.util.ArrayList<>();
+        if (s.body().yaml()) {
+            out.add(YAML_ERRORS + String.join("\n  ", s.body().duplicates().stream()
+                    .map(d -> "line " + d.line() + ": key \"" + goEscape(d.key()) + "\" already set in map").toList()));
+            out.addAll(unknown);
+            return out;
+        }
+        if (s.patch()) {
+            s.body().duplicates().forEach(d -> out.add(s.prefix() + "duplicate field \"" + d.path() + "\""));
+            out.addAll(unknown);
+            return out;
+        }
+        List<String> unknownPaths = report.unknownFields().stream().map(FieldValidation.Issue::path).toList();
+        java.util.Map<String, Integer> order = new java.util.HashMap<>();
+        documentOrder(obj, "", order);
+        record Finding(int at, String text) {}
+        List<Finding> findings = new java.util.ArrayList<>();
+        for (FieldValidation.Issue.UnknownField u : report.unknownFields()) {
+            findings.add(new Finding(order.getOrDefault(u.path(), Integer.MAX_VALUE), u.message()));
+        }
+        for (LastKeyWins.Duplicate d : s.body().duplicates()) {
+            boolean insideUnknown = unknownPaths.stream().anyMatch(u -> d.path().equals(u) || d.path().startsWith(u + ".") || d.path().startsWith(u + "["));
+            if (!insideUnknown) findings.add(new Finding(order.getOrDefault(d.path(), Integer.MAX_VALUE), "duplicate field \"" + d.path() + "\""));
+        }
+        findings.sort(java.util.Comparator.comparingInt(Finding::at));
+        findings.forEach(f -> out.add(f.text()));
+        return out;
+    }
+
+    /** Numbers every path of {@code node} in document order (a repeated key sits where it first appeared). */
+    private static void documentOrder(JsonNode node, String path, java.util.Map<String, Integer> order) {
+        if (node.isObject()) {
+            for (var e : node.properties()) {
+                String p = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                order.put(p, order.size());
+                documentOrder(e.getValue(), p, order);
+            }
+        } else if (node.isArray()) {
+            for (int i = 0; i < node.size(); i++) {
+                String p = path + "[" + i + "]";
+                order.put(p, order.size());
+                documentOrder(node.get(i), p, order);
+            }
+        }
+    }
+
+    /** Kubernetes splits its YAML decoder's error into one warning per line, as {@code line N: ...}. */
+    private static List<String> yamlWarnings(String error) {
+        if (!error.startsWith(YAML_ERRORS)) return List.of(error);
+        return List.of(error.substring(YAML_ERRORS.length()).split("\n  "));
+    }
+
+    /** Go's %#v of a string key, enough for keys: quotes and backslashes escaped. */
+    private static String goEscape(String key) {
+        return key.replace("\\", "\\\\").replace("\"", "\\\"");
+    }
+
+    /**
+     * A server-side apply body's repeated keys: Kubernetes reads apply bodies leniently (the last value wins), then,
+     * under Strict or Warn, decodes them again strictly as YAML and refuses (400) or warns with its YAML wording.
+     */
+    private static void checkApplyDuplicates(HttpExchange ex, Body body, String validation) {
+        if (body.duplicates().isEmpty() || validation.equals("Ignore")) return;
+        List<String> lines = body.duplicates().stream()
+                .map(d -> "line " + d.line() + ": key \"" + goEscape(d.key()) + "\" already set in map").toList();
+        if (validation.equals("Strict")) {
+            throw ApiException.badRequest("error strict decoding YAML: error converting YAML to JSON: " + YAML_ERRORS + String.join("\n  ", lines));
+        }
+        lines.forEach(ex::warn);
     }
 
     private static String fieldValidation(HttpExchange ex) {
