@@ -12,11 +12,14 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
+import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpMessage;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
@@ -85,22 +88,71 @@ public final class HttpServer implements AutoCloseable {
         c.syncUninterruptibly();
     }
 
-    /** Aggregates bodies up to {@link #MAX_BODY}; answers larger ones with a 413 Status and closes. */
+    /**
+     * How far past {@link #MAX_BODY} an oversized body may run and still be read to its end and dropped, so that the
+     * connection can carry the next request: Go's net/http, which Kubernetes serves with, drains at most 256 KiB
+     * after a handler for the same reason.
+     */
+    static final int DRAIN_LIMIT = 256 * 1024;
+
+    /**
+     * Aggregates bodies up to {@link #MAX_BODY}; answers larger ones with a 413 Status without ever holding more than
+     * the limit. The connection stays usable when the rest of the body can be read and dropped cheaply: the body
+     * declares its length, that length is at most {@link #DRAIN_LIMIT} past the limit, and the client keeps the
+     * connection alive; the 413 goes out at once and the remaining bytes are discarded as they arrive, counted
+     * against that budget. A chunked body gets the same budget after the point where it overflowed. Anything
+     * else (a declared length far beyond the limit, a budget overrun, a client asking to close) closes the
+     * connection after the 413, as before.
+     */
     private static final class BodyLimit extends HttpObjectAggregator {
+        /** Bytes of an oversized body still to be dropped before the connection must close; -1 when not draining. */
+        private long draining = -1;
+
         BodyLimit() {
             super(MAX_BODY);
         }
 
         @Override
+        public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
+            if (draining >= 0 && msg instanceof HttpContent content && !(msg instanceof HttpMessage)) {
+                // the rest of an answered oversized body: dropped as it arrives, never aggregated
+                draining -= content.content().readableBytes();
+                boolean last = msg instanceof LastHttpContent;
+                content.release();
+                if (draining < 0) {
+                    ctx.close();
+                } else if (last) {
+                    draining = -1;
+                }
+                return;
+            }
+            // a new request ends any draining: a chunked body may have overflowed on its very last chunk
+            if (msg instanceof HttpMessage) draining = -1;
+            super.channelRead(ctx, msg);
+        }
+
+        @Override
         protected void handleOversizedMessage(ChannelHandlerContext ctx, HttpMessage oversized) {
+            long declared = HttpUtil.getContentLength(oversized, -1L);
+            boolean chunked = HttpUtil.isTransferEncodingChunked(oversized);
+            // a FullHttpMessage here is a chunked body aggregated up to the limit; a bare request had only its length checked
+            long budget = oversized instanceof FullHttpMessage || chunked ? DRAIN_LIMIT
+                    : declared >= 0 && declared <= (long) MAX_BODY + DRAIN_LIMIT ? declared : -1;
+            boolean keep = HttpUtil.isKeepAlive(oversized) && budget >= 0;
             byte[] body = io.hypernetes.api.json.Json.bytes(ApiException.tooLarge(MAX_BODY).status());
             var r = new io.netty.handler.codec.http.DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
                     io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     io.netty.buffer.Unpooled.wrappedBuffer(body));
             r.headers().set("Content-Type", "application/json");
             HttpUtil.setContentLength(r, body.length);
-            r.headers().set("Connection", "close");
-            ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            if (keep) {
+                draining = budget;
+                r.headers().set("Connection", "keep-alive");
+                ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE_ON_FAILURE);
+            } else {
+                r.headers().set("Connection", "close");
+                ctx.writeAndFlush(r).addListener(io.netty.channel.ChannelFutureListener.CLOSE);
+            }
         }
     }
 
