@@ -203,4 +203,22 @@ class BodyLimitTest {
             assertThat(r.headers().get("connection")).isEqualToIgnoringCase("close");
         }
     }
+
+    /** Pipelined requests (several written before any answer) are answered in the order they were sent. */
+    @Test
+    void pipelinedRequestsAreAnsweredInOrder() throws IOException {
+        try (SSLSocket s = connect()) {
+            StringBuilder all = new StringBuilder();
+            for (int i = 0; i < 20; i++) all.append(head("GET", i % 2 == 0 ? "/api/v1/namespaces/big" : "/version", ""));
+            s.getOutputStream().write(all.toString().getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            for (int i = 0; i < 20; i++) {
+                Reply r = read(s.getInputStream());
+                assertThat(r.code()).isEqualTo(200);
+                JsonNode body = Json.parse(r.body());
+                if (i % 2 == 0) assertThat(body.at("/metadata/name").asText()).as("reply %d", i).isEqualTo("big");
+                else assertThat(body.path("major").asText()).as("reply %d", i).isEqualTo("1");
+            }
+        }
+    }
 }

@@ -69,9 +69,9 @@ class CreateOnUpdateTest {
         body.withObject("/metadata").put("resourceVersion", "12");
         long before = cluster.revision();
         KubeClient.Response r = cluster.client.put("/api/v1/namespaces/cu/endpoints/versioned", body);
-        assertThat(r.code()).isEqualTo(500);
-        assertThat(r.json().path("message").asText()).isEqualTo("resourceVersion should not be set on objects to be created");
-        assertThat(r.json().has("reason")).isFalse();
+        assertThat(r.code()).isEqualTo(409);
+        assertThat(r.json().path("reason").asText()).isEqualTo("Conflict");
+        assertThat(r.json().path("message").asText()).contains("the object has been modified");
         assertThat(cluster.revision()).isEqualTo(before);
     }
 

@@ -1,5 +1,6 @@
 package io.hypernetes.apiserver.http;
 
+import io.hypernetes.api.json.Json;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -15,6 +16,7 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.FullHttpMessage;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
@@ -24,6 +26,7 @@ import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
 import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -139,7 +142,7 @@ public final class HttpServer implements AutoCloseable {
             long budget = oversized instanceof FullHttpMessage || chunked ? DRAIN_LIMIT
                     : declared >= 0 && declared <= (long) MAX_BODY + DRAIN_LIMIT ? declared : -1;
             boolean keep = HttpUtil.isKeepAlive(oversized) && budget >= 0;
-            byte[] body = io.hypernetes.api.json.Json.bytes(ApiException.tooLarge(MAX_BODY).status());
+            byte[] body = Json.bytes(ApiException.tooLarge(MAX_BODY).status());
             var r = new io.netty.handler.codec.http.DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
                     io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     io.netty.buffer.Unpooled.wrappedBuffer(body));
@@ -165,6 +168,10 @@ public final class HttpServer implements AutoCloseable {
             this.handler = handler;
         }
 
+        /** Requests read while one is being answered (pipelining), started in order; touched only on the event loop. */
+        private final ArrayDeque<Runnable> waiting = new ArrayDeque<>();
+        private boolean busy;
+
         @Override
         protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
             Channel ch = ctx.channel();
@@ -176,43 +183,58 @@ public final class HttpServer implements AutoCloseable {
             var headers = req.headers().copy();
             SslHandler ssl = ch.pipeline().get(SslHandler.class);
             SSLSession session = ssl == null ? null : ssl.engine().getSession();
-            Runnable resume = () -> {
+            Runnable next = () -> {
                 if (ch.eventLoop().isShuttingDown()) return;
                 ch.eventLoop().execute(() -> {
-                    ch.config().setAutoRead(true);
-                    ch.read();
+                    Runnable queued = waiting.poll();
+                    if (queued != null) {
+                        queued.run();
+                    } else {
+                        busy = false;
+                        ch.config().setAutoRead(true);
+                        ch.read();
+                    }
                 });
             };
-            requests.execute(() -> {
-                User user = User.ANONYMOUS;
-                ApiException authError = null;
-                try {
-                    for (Authenticator a : authenticators) {
-                        Optional<User> u = a.authenticate(session, headers);
-                        if (u.isPresent()) {
-                            user = u.get();
-                            break;
-                        }
-                    }
-                } catch (ApiException e) {
-                    authError = e;
-                }
-                HttpExchange ex = new HttpExchange(ch, method, uri, headers, body, keepAlive, user, resume);
-                try {
-                    if (authError != null) throw authError;
-                    handler.handle(ex);
-                } catch (ApiException e) {
-                    if (ex.status() == 0) ex.respond(e.code(), "application/json", io.hypernetes.api.json.Json.bytes(e.status()));
-                } catch (Throwable t) {
-                    log.error("{} {}: {}", method, uri, t.toString(), t);
-                    if (ex.status() == 0) {
-                        ex.respond(500, "application/json",
-                                io.hypernetes.api.json.Json.bytes(ApiException.internal(String.valueOf(t.getMessage())).status()));
-                    } else {
-                        ch.close();
+            Runnable start = () -> requests.execute(() -> serve(ch, session, method, uri, headers, body, keepAlive, next));
+            if (busy) {
+                waiting.add(start);
+            } else {
+                busy = true;
+                start.run();
+            }
+        }
+
+        private void serve(Channel ch, SSLSession session, String method, String uri, HttpHeaders headers, byte[] body,
+                boolean keepAlive, Runnable next) {
+            User user = User.ANONYMOUS;
+            ApiException authError = null;
+            try {
+                for (Authenticator a : authenticators) {
+                    Optional<User> u = a.authenticate(session, headers);
+                    if (u.isPresent()) {
+                        user = u.get();
+                        break;
                     }
                 }
-            });
+            } catch (ApiException e) {
+                authError = e;
+            }
+            HttpExchange ex = new HttpExchange(ch, method, uri, headers, body, keepAlive, user, next);
+            try {
+                if (authError != null) throw authError;
+                handler.handle(ex);
+                if (ex.status() == 0) throw new IllegalStateException("the handler did not answer");
+            } catch (ApiException e) {
+                if (ex.status() == 0) ex.respond(e.code(), "application/json", Json.bytes(e.status()));
+            } catch (Throwable t) {
+                log.error("{} {}: {}", method, uri, t.toString(), t);
+                if (ex.status() == 0) {
+                    ex.respond(500, "application/json", Json.bytes(ApiException.internal(String.valueOf(t.getMessage())).status()));
+                } else {
+                    ch.close();
+                }
+            }
         }
 
         @Override

@@ -314,8 +314,10 @@ public final class ResourceStore {
         boolean mayCreate = part == Part.MAIN && strategy.allowCreateOnUpdate();
         while (true) {
             if (mayCreate && find(namespace, name).isEmpty()) {
-                // Kubernetes' wording and status (a plain storage error, so 500 without a reason) for a version there is none of
-                if (!rv.isEmpty()) throw new ApiException(500, "", "resourceVersion should not be set on objects to be created", null);
+                // the client holds a version of an object that is not there (any more): a stale read, as for updates
+                if (!rv.isEmpty()) {
+                    throw ApiException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
+                }
                 String uid = Meta.uid(obj);
                 if (!uid.isEmpty()) {
                     throw ApiException.conflict(type, name, "Precondition failed: UID in precondition: " + uid + ", UID in object meta: ");
