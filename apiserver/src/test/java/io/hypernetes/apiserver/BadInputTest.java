@@ -6,24 +6,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.client.KubeClient;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Bad input of every kind gets a 4xx Status naming the problem and writes nothing; so do strangers. */
 class BadInputTest {
     static final String PODS = "/api/v1/namespaces/bad/pods";
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("bad");
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     /** Posts {@code body}, expects {@code code} with a Status whose message contains {@code words}, and no write. */

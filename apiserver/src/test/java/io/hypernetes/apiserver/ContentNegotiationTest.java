@@ -8,28 +8,23 @@ import io.hypernetes.api.json.Json;
 import io.hypernetes.client.KubeClient;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Representations by Accept header: JSON, YAML, Tables, PartialObjectMetadata, and 406 for the rest. */
 class ContentNegotiationTest {
     static final String TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io";
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("cn");
         ObjectNode p = TestCluster.pod("cn", "web-1");
         p.withObject("/spec").put("nodeName", "node-a");
         cluster.create("/api/v1/namespaces/cn/pods", p);
         cluster.create("/api/v1/namespaces/cn/pods", TestCluster.pod("cn", "web-2"));
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     static KubeClient.Response get(String path, String accept) {

@@ -5,23 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.client.KubeClient;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** PUT of an object that does not exist creates it for the kinds whose Kubernetes strategy allows it: Endpoints and Events. */
 class CreateOnUpdateTest {
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("cu");
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     static ObjectNode endpoints(String name) {

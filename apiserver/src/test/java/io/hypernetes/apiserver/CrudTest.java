@@ -7,23 +7,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.client.KubeClient;
 import java.util.HashSet;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Create, get, update and delete of single objects, and the Status shapes of their failures. */
 class CrudTest {
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("crud");
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     static ObjectNode configMap(String name) {

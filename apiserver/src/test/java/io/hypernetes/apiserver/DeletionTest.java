@@ -7,23 +7,18 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.client.KubeClient;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Graceful deletion, finalizers, preconditions, namespace termination and deletecollection. */
 class DeletionTest {
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("del");
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     static JsonNode scheduledPod(String name, Long terminationGrace) {

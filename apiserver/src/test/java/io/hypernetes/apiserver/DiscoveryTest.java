@@ -8,23 +8,13 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Discovery documents, version, health and metrics. */
 class DiscoveryTest {
-    static TestCluster cluster;
-
-    @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     static List<String> strings(JsonNode array) {
         List<String> out = new ArrayList<>();

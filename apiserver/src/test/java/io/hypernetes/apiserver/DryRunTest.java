@@ -5,23 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.client.KubeClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** dryRun=All runs every check and answers as the write would, but the store revision never moves. */
 class DryRunTest {
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("dry");
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     @Test

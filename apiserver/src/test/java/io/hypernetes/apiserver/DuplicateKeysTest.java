@@ -6,25 +6,20 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.client.KubeClient;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Repeated keys in request bodies follow fieldValidation, worded as Kubernetes' strict decoder words them. */
 class DuplicateKeysTest {
     static final String CMS = "/api/v1/namespaces/dup/configmaps";
     static final String PODS = "/api/v1/namespaces/dup/pods";
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("dup");
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     static KubeClient.Response send(String method, String path, String body, String contentType) {

@@ -5,23 +5,18 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.client.KubeClient;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** fieldValidation=Strict|Warn|Ignore for fields the schema does not know. */
 class FieldValidationTest {
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("fv");
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     static ObjectNode podWithUnknownField(String name) {

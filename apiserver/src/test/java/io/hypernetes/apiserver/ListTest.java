@@ -9,28 +9,23 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Lists: selectors, paging with continue tokens, resourceVersion semantics and cluster-wide lists. */
 class ListTest {
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("sel");
         // a small labelled population for the selector tests
         pod("sel", "a", "{app: web, tier: front}", "node-1", null);
         pod("sel", "b", "{app: web, tier: back}", "node-2", null);
         pod("sel", "c", "{app: db}", null, null);
         pod("sel", "d", "{}", null, null);
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     static JsonNode pod(String ns, String name, String labels, String node, String phase) {

@@ -6,26 +6,21 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.client.KubeClient;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** PATCH over HTTP in the three patch types Kubernetes serves, and how bad patches fail without writing. */
 class PatchTest {
     static final String JSON_PATCH = "application/json-patch+json";
     static final String MERGE = "application/merge-patch+json";
     static final String STRATEGIC = "application/strategic-merge-patch+json";
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("patch");
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     static JsonNode twoContainerPod(String name) {

@@ -11,25 +11,15 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Kubernetes protobuf on the wire: request bodies, responses and watch streams, as client-go speaks it. */
 class ProtobufTest {
     private static final String PROTOBUF = "application/vnd.kubernetes.protobuf";
     private static final String CLIENT_GO_ACCEPT = PROTOBUF + ", application/json";
-    private static TestCluster cluster;
-
-    @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @Test
     void createsFromProtobufAndAnswersInProtobuf() {

@@ -5,25 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.client.KubeClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Server-side apply and managedFields over HTTPS, as kubectl and controllers use them. */
 class ServerSideApplyTest {
     static final String CONFIGMAPS = "/api/v1/namespaces/ssa/configmaps";
     static final String PODS = "/api/v1/namespaces/ssa/pods";
-    static TestCluster cluster;
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
+    static void populate() {
         cluster.newNamespace("ssa");
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
     }
 
     static String configMap(String name, String data) {

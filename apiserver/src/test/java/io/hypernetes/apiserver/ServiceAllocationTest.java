@@ -9,23 +9,13 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Cluster IPs and node ports: allocated on create, never twice, kept on update, given back on delete. */
 class ServiceAllocationTest {
-    private static TestCluster cluster;
-
-    @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     private static ObjectNode service(String name, String type, String clusterIP, Integer nodePort) {
         ObjectNode svc = TestCluster.yaml("""

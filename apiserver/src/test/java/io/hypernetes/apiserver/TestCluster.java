@@ -11,12 +11,14 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * An API server on a free port over a fresh data directory, with an admin client: the shared fixture of the
  * in-process integration tests.
  */
-final class TestCluster implements AutoCloseable {
+final class TestCluster implements AutoCloseable, AfterAllCallback {
     final Path dataDir;
     final ApiServer server;
     final KubeClient client;
@@ -147,6 +149,12 @@ final class TestCluster implements AutoCloseable {
         KubeClient.Response r = client.post(path, obj);
         if (r.code() != 201) throw new AssertionError("create " + path + " -> " + r.code() + ": " + r.text());
         return r.json();
+    }
+
+    /** Registered with {@code @RegisterExtension}, the cluster lives as long as its test class. */
+    @Override
+    public void afterAll(ExtensionContext context) {
+        close();
     }
 
     @Override

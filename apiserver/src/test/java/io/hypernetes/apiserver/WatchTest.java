@@ -7,9 +7,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.client.KubeClient;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Watch streams. Every watch carries timeoutSeconds so a missing event fails the test instead of hanging it;
@@ -17,17 +16,8 @@ import org.junit.jupiter.api.Test;
  */
 class WatchTest {
     static final String TABLE = "application/json;as=Table;v=v1;g=meta.k8s.io";
-    static TestCluster cluster;
-
-    @BeforeAll
-    static void start() {
-        cluster = TestCluster.start();
-    }
-
-    @AfterAll
-    static void stop() {
-        cluster.close();
-    }
+    @RegisterExtension
+    static final TestCluster cluster = TestCluster.start();
 
     static ObjectNode configMap(String name, String labels) {
         return TestCluster.yaml("{apiVersion: v1, kind: ConfigMap, metadata: {name: %s, labels: %s}, data: {k: v}}".formatted(name, labels));
