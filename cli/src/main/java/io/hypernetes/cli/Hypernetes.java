@@ -1,5 +1,7 @@
 package io.hypernetes.cli;
 
+import io.hypernetes.store.StorageFailureException;
+import java.net.BindException;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -14,6 +16,22 @@ public final class Hypernetes implements Runnable {
     }
 
     public static void main(String[] args) {
-        System.exit(new CommandLine(new Hypernetes()).execute(args));
+        CommandLine cli = new CommandLine(new Hypernetes());
+        // users get one line naming what went wrong; the stack trace only when they ask for it
+        cli.setExecutionExceptionHandler((e, commandLine, parsed) -> {
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + describe(e));
+            if (System.getenv("HYPERNETES_DEBUG") != null) e.printStackTrace(commandLine.getErr());
+            return 1;
+        });
+        System.exit(cli.execute(args));
+    }
+
+    private static String describe(Throwable e) {
+        if (e instanceof BindException) return "cannot listen: " + e.getMessage();
+        if (e instanceof StorageFailureException && e.getMessage() != null && e.getMessage().contains("in use")) {
+            return e.getMessage() + " (is another `hypernetes up` running on this data directory?)";
+        }
+        String message = e.getMessage();
+        return message == null || message.isBlank() ? e.getClass().getSimpleName() : message;
     }
 }

@@ -10,8 +10,11 @@ import java.util.concurrent.CountDownLatch;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
 /** {@code hypernetes up}: the all-in-one cluster in the foreground until Ctrl-C. */
@@ -35,8 +38,14 @@ final class Up implements Callable<Integer> {
             description = "How much store history is kept for watchers (default: ${DEFAULT-VALUE}).")
     Duration compactionInterval;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        if (port < 0 || port > 65535) {
+            throw new ParameterException(spec.commandLine(), "--port must be between 0 and 65535, got " + port);
+        }
         long started = System.nanoTime();
         ApiServer server = ApiServer.start(
                 new ApiServer.Config(dataDir.toAbsolutePath(), bindAddress, port, bookmarkInterval, compactionInterval));
