@@ -96,4 +96,33 @@ class ServiceAllocationTest {
         assertThat(replaced.json().path("spec").path("ports").get(0).path("nodePort"))
                 .isEqualTo(created.path("spec").path("ports").get(0).path("nodePort"));
     }
+
+    @Test
+    void updatesTakeWhatTheyAddAndGiveBackWhatTheyDrop() {
+        String ns = cluster.newNamespace("upd");
+        String path = "/api/v1/namespaces/" + ns + "/services";
+        cluster.create(path, service("a", "ClusterIP", null, null));
+        // ClusterIP → NodePort with a chosen port: the port is taken by the update
+        ObjectNode a = (ObjectNode) cluster.get(path + "/a");
+        a.withObject("/spec").put("type", "NodePort");
+        ((ObjectNode) a.path("spec").path("ports").get(0)).put("nodePort", 30555);
+        assertThat(cluster.client.put(path + "/a", a).code()).isEqualTo(200);
+        KubeClient.Response clash = cluster.client.post(path, service("b", "NodePort", null, 30555));
+        assertThat(clash.code()).as(clash.text()).isEqualTo(422);
+        // moving to another port gives the old one back
+        a = (ObjectNode) cluster.get(path + "/a");
+        ((ObjectNode) a.path("spec").path("ports").get(0)).put("nodePort", 30556);
+        assertThat(cluster.client.put(path + "/a", a).code()).isEqualTo(200);
+        assertThat(cluster.client.post(path, service("b", "NodePort", null, 30555)).code()).isEqualTo(201);
+        // deleting a never frees what another Service holds
+        assertThat(cluster.client.delete(path + "/a").code()).isEqualTo(200);
+        assertThat(cluster.client.post(path, service("c", "NodePort", null, 30555)).code()).isEqualTo(422);
+        // a change to NodePort without a port gets one allocated
+        cluster.create(path, service("d", "ClusterIP", null, null));
+        ObjectNode d = (ObjectNode) cluster.get(path + "/d");
+        d.withObject("/spec").put("type", "NodePort");
+        KubeClient.Response updated = cluster.client.put(path + "/d", d);
+        assertThat(updated.code()).as(updated.text()).isEqualTo(200);
+        assertThat(updated.json().path("spec").path("ports").get(0).path("nodePort").asInt()).isBetween(30000, 32767);
+    }
 }

@@ -365,20 +365,27 @@ public final class ResourceStore {
             boolean finished = Meta.deleting(next) && !Meta.hasFinalizers(next) && !pendingSpecFinalizers(next)
                     && next.path("metadata").path("deletionGracePeriodSeconds").asLong(0) == 0;
             if (dryRun) return next;
+            // what the update newly takes is reserved before the write and given back if the write does not happen
+            Runnable unreserve = finished ? () -> {} : strategy.reserveUpdate(next, old, store);
             try {
                 if (finished) {
                     Store.Deleted d = store.delete(key, kv.modRevision());
-                    strategy.release(next, store);
+                    strategy.release(old, store);
                     Meta.metadata(next).put("resourceVersion", Long.toString(d.revision()));
                 } else {
                     KeyValue written = store.update(key, encode(next), kv.modRevision());
+                    strategy.releaseUpdate(next, old, store);
                     Meta.metadata(next).put("resourceVersion", Long.toString(written.modRevision()));
                 }
                 return next;
             } catch (RevisionMismatchException | KeyNotFoundException e) {
+                unreserve.run();
                 if (requiredVersion != null) {
                     throw ApiException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
                 }
+            } catch (RuntimeException e) {
+                unreserve.run();
+                throw e;
             }
         }
     }

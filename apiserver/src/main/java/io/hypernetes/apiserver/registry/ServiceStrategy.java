@@ -1,6 +1,7 @@
 package io.hypernetes.apiserver.registry;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.MissingNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Meta;
 import io.hypernetes.api.resource.ResourceTypes;
@@ -8,18 +9,22 @@ import io.hypernetes.api.validation.FieldError;
 import io.hypernetes.apiserver.http.ApiException;
 import io.hypernetes.store.KeyExistsException;
 import io.hypernetes.store.KeyNotFoundException;
+import io.hypernetes.store.RevisionMismatchException;
 import io.hypernetes.store.Store;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
 /**
  * Services get a cluster IP from the service range and node ports from the node-port range, as Kubernetes
  * allocates them: each taken address or port is a key of its own in the store, created only if absent, so two
- * services can never hold the same one, however they race. Updates keep what was allocated when the client
- * leaves it out, as Kubernetes does for {@code kubectl replace} of an original manifest.
+ * services can never hold the same one, however they race, and a key is given back only by the Service holding
+ * it. Updates keep what was allocated when the client leaves it out (as Kubernetes does for {@code kubectl replace}
+ * of an original manifest), take what they add, allocate what they leave empty, and give back what they drop.
  *
  * <p>Ranges: 10.96.0.0/12 for cluster IPs (Kubernetes' default; Hypernetes' tenant networks give services their
  * per-tenant reachability later), 30000–32767 for node ports. An allocation left behind by a crash between
@@ -42,11 +47,21 @@ final class ServiceStrategy extends Strategy {
 
     @Override
     Runnable reserve(ObjectNode svc, Store store) {
+        return reserveUpdate(svc, MissingNode.getInstance(), store);
+    }
+
+    /**
+     * Takes the cluster IP and node ports {@code svc} holds that {@code old} did not (everything, on create),
+     * allocating those it leaves empty.
+     */
+    @Override
+    Runnable reserveUpdate(ObjectNode svc, JsonNode old, Store store) {
         ObjectNode spec = svc.withObject("/spec");
         String type = spec.path("type").asText("ClusterIP");
-        byte[] owner = (Meta.namespace(svc) + "/" + Meta.name(svc)).getBytes(StandardCharsets.UTF_8);
+        byte[] owner = owner(svc);
+        Set<String> held = reserved(old);
         List<String> taken = new ArrayList<>();
-        Runnable unreserve = () -> taken.forEach(k -> unreserve(store, k));
+        Runnable unreserve = () -> taken.forEach(k -> unreserve(store, k, owner));
         try {
             if (!type.equals("ExternalName")) {
                 String ip = spec.path("clusterIP").asText("");
@@ -56,7 +71,7 @@ final class ServiceStrategy extends Strategy {
                     ip = ip.substring(IP_PREFIX.length());
                     spec.put("clusterIP", ip);
                     spec.putArray("clusterIPs").add(ip);
-                } else if (!ip.equals("None")) {
+                } else if (!ip.equals("None") && !held.contains(IP_PREFIX + ip)) {
                     if (!inRange(ip)) {
                         throw ApiException.invalid(ResourceTypes.SERVICES, Meta.name(svc), List.of(FieldError.invalid("spec.clusterIPs", ip,
                                 "provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12")));
@@ -73,7 +88,7 @@ final class ServiceStrategy extends Strategy {
                                 () -> PORT_PREFIX + (NODE_PORT_MIN + RANDOM.nextInt(NODE_PORT_MAX - NODE_PORT_MIN + 1)),
                                 "spec.ports[" + i + "].nodePort", "failed to allocate a node port: the range is full");
                         ((ObjectNode) p).put("nodePort", Integer.parseInt(key.substring(PORT_PREFIX.length())));
-                    } else {
+                    } else if (!held.contains(PORT_PREFIX + port)) {
                         take(store, PORT_PREFIX + port, owner, taken, "spec.ports[" + i + "].nodePort", port,
                                 "provided port is already allocated");
                     }
@@ -89,13 +104,32 @@ final class ServiceStrategy extends Strategy {
 
     @Override
     void release(JsonNode svc, Store store) {
+        byte[] owner = owner(svc);
+        for (String key : reserved(svc)) unreserve(store, key, owner);
+    }
+
+    @Override
+    void releaseUpdate(JsonNode svc, JsonNode old, Store store) {
+        Set<String> kept = reserved(svc);
+        byte[] owner = owner(svc);
+        for (String key : reserved(old)) if (!kept.contains(key)) unreserve(store, key, owner);
+    }
+
+    /** The allocation keys a stored Service holds (none for a missing node). */
+    private static Set<String> reserved(JsonNode svc) {
+        Set<String> keys = new HashSet<>();
         JsonNode spec = svc.path("spec");
         String ip = spec.path("clusterIP").asText("");
-        if (!ip.isEmpty() && !ip.equals("None")) unreserve(store, IP_PREFIX + ip);
+        if (!ip.isEmpty() && !ip.equals("None")) keys.add(IP_PREFIX + ip);
         for (JsonNode p : spec.path("ports")) {
             int port = p.path("nodePort").asInt(0);
-            if (port != 0) unreserve(store, PORT_PREFIX + port);
+            if (port != 0) keys.add(PORT_PREFIX + port);
         }
+        return keys;
+    }
+
+    private static byte[] owner(JsonNode svc) {
+        return (Meta.namespace(svc) + "/" + Meta.name(svc)).getBytes(StandardCharsets.UTF_8);
     }
 
     /** What the client left out of an update keeps what was allocated (clusterIP, node ports of the same port). */
@@ -143,12 +177,15 @@ final class ServiceStrategy extends Strategy {
         }
     }
 
-    private static void unreserve(Store store, String key) {
-        try {
-            store.delete(key, 0);
-        } catch (KeyNotFoundException e) {
-            // already given back
-        }
+    /** Gives a key back only if {@code owner} holds it, so a Service can never free another's address or port. */
+    private static void unreserve(Store store, String key, byte[] owner) {
+        store.get(key).filter(kv -> Arrays.equals(kv.value(), owner)).ifPresent(kv -> {
+            try {
+                store.delete(key, kv.modRevision());
+            } catch (KeyNotFoundException | RevisionMismatchException e) {
+                // given back, or taken again, in between
+            }
+        });
     }
 
     /** Whether a dotted IPv4 address lies in the service range (validation has already checked its form). */

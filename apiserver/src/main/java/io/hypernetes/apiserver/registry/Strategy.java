@@ -60,6 +60,14 @@ class Strategy {
     /** Gives back what a deleted object had reserved. */
     void release(JsonNode obj, Store store) {}
 
+    /** As {@link #reserve}, for what an update takes that {@code old} did not hold. */
+    Runnable reserveUpdate(ObjectNode obj, JsonNode old, Store store) {
+        return () -> {};
+    }
+
+    /** Gives back, after an update is written, what {@code old} held and the object no longer does. */
+    void releaseUpdate(JsonNode obj, JsonNode old, Store store) {}
+
     /**
      * Seconds to wait before the object really goes; 0 deletes at once. {@code requested} is the client's
      * {@code gracePeriodSeconds}, or null.
