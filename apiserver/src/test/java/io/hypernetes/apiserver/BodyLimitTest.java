@@ -221,4 +221,17 @@ class BodyLimitTest {
             }
         }
     }
+
+    /** A request URI that cannot be decoded gets a 400, and the connection carries on. */
+    @Test
+    void aMalformedQueryIsABadRequest() throws IOException {
+        try (SSLSocket s = connect()) {
+            s.getOutputStream().write(head("GET", "/api/v1/pods?labelSelector=%zz", "").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            Reply r = read(s.getInputStream());
+            assertThat(r.code()).isEqualTo(400);
+            assertThat(Json.parse(r.body()).path("message").asText()).contains("malformed request URI");
+            assertStillUsable(s);
+        }
+    }
 }

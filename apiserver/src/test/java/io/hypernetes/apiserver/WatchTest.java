@@ -218,4 +218,27 @@ class WatchTest {
         assertThat(cluster.client.get("/api/v1/configmaps?watch=true&timeoutSeconds=2&sendInitialEvents=true&resourceVersionMatch=NotOlderThan").code())
                 .isEqualTo(400);
     }
+
+    /** A client that hangs up is noticed at once, not at the next write: its watch and store watch are closed. */
+    @Test
+    void watchesOfClientsThatHangUpAreClosedWithoutWaitingForAWrite() throws Exception {
+        String ns = cluster.newNamespace("hangup");
+        java.util.List<io.hypernetes.client.KubeClient.WatchStream> streams = new java.util.ArrayList<>();
+        for (int i = 0; i < 3; i++) streams.add(cluster.client.watch("/api/v1/namespaces/" + ns + "/configmaps?watch=true"));
+        awaitOpenWatches(3);
+        streams.forEach(io.hypernetes.client.KubeClient.WatchStream::close);
+        awaitOpenWatches(0);
+    }
+
+    private static void awaitOpenWatches(int expected) throws InterruptedException {
+        java.time.Instant end = java.time.Instant.now().plusSeconds(20);
+        String line = "";
+        while (java.time.Instant.now().isBefore(end)) {
+            line = cluster.client.get("/metrics").text().lines()
+                    .filter(l -> l.startsWith("apiserver_longrunning_requests{")).findFirst().orElse("");
+            if (line.endsWith(" " + expected + ".0")) return;
+            Thread.sleep(100);
+        }
+        throw new AssertionError("open watches never became " + expected + ": " + line);
+    }
 }

@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.Future;
+import io.netty.util.concurrent.GenericFutureListener;
 import java.io.Closeable;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,6 +39,7 @@ public final class HttpExchange {
     private final User user;
     private final List<String> warnings = new ArrayList<>();
     private final Runnable onDone;
+    private final String malformedUri;
     private int status;
 
     HttpExchange(Channel channel, String method, String uri, HttpHeaders headers, byte[] body, boolean keepAlive,
@@ -44,13 +47,28 @@ public final class HttpExchange {
         this.channel = channel;
         this.onDone = onDone;
         this.method = method;
-        QueryStringDecoder d = new QueryStringDecoder(uri);
-        this.path = d.path();
-        this.query = d.parameters();
+        String decodedPath = uri;
+        Map<String, List<String>> decodedQuery = Map.of();
+        String malformed = null;
+        try {
+            QueryStringDecoder d = new QueryStringDecoder(uri);
+            decodedPath = d.path();
+            decodedQuery = d.parameters();
+        } catch (IllegalArgumentException e) {
+            malformed = e.getMessage();
+        }
+        this.path = decodedPath;
+        this.query = decodedQuery;
+        this.malformedUri = malformed;
         this.headers = headers;
         this.body = body;
         this.keepAlive = keepAlive;
         this.user = user;
+    }
+
+    /** Why the request URI could not be decoded (a bad percent escape), or null when it could. */
+    public String malformedUri() {
+        return malformedUri;
     }
 
     public String method() {
@@ -103,8 +121,11 @@ public final class HttpExchange {
     }
 
     /** Runs {@code action} when the client goes away. */
-    public void onClose(Runnable action) {
-        channel.closeFuture().addListener(f -> action.run());
+    /** Runs {@code action} when the client goes away; the returned handle forgets it (call it when done). */
+    public Runnable onClose(Runnable action) {
+        GenericFutureListener<Future<? super Void>> listener = f -> action.run();
+        channel.closeFuture().addListener(listener);
+        return () -> channel.closeFuture().removeListener(listener);
     }
 
     public void respond(int code, String contentType, byte[] content) {
@@ -139,18 +160,33 @@ public final class HttpExchange {
         r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
         addWarnings(r);
         channel.writeAndFlush(r);
+        // read while streaming, so a client that hangs up is noticed at once (its close runs onClose actions);
+        // a request it pipelines meanwhile waits its turn in the dispatcher
+        channel.eventLoop().execute(() -> {
+            channel.config().setAutoRead(true);
+            channel.read();
+        });
         return new Stream();
     }
 
     /** A chunked response body. Writes wait while the client reads slower than we write. */
     public final class Stream implements Closeable {
+        private static final long STALLED_CLIENT_MILLIS = 60_000;
+
         private boolean closed;
 
         public void write(byte[] chunk) throws InterruptedException {
             ByteBuf buf = Unpooled.wrappedBuffer(chunk);
             channel.writeAndFlush(new DefaultHttpContent(buf));
+            long waited = 0;
             while (channel.isActive() && !channel.isWritable()) {
+                if (waited >= STALLED_CLIENT_MILLIS) {
+                    // a client that stopped reading would hold its buffers and this stream forever
+                    channel.close();
+                    return;
+                }
                 Thread.sleep(5);
+                waited += 5;
             }
         }
 

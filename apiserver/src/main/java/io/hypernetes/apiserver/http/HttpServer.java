@@ -14,6 +14,7 @@ import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.FullHttpMessage;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -207,34 +208,39 @@ public final class HttpServer implements AutoCloseable {
 
         private void serve(Channel ch, SSLSession session, String method, String uri, HttpHeaders headers, byte[] body,
                 boolean keepAlive, Runnable next) {
-            User user = User.ANONYMOUS;
-            ApiException authError = null;
+            HttpExchange ex = null;
             try {
-                for (Authenticator a : authenticators) {
-                    Optional<User> u = a.authenticate(session, headers);
-                    if (u.isPresent()) {
-                        user = u.get();
-                        break;
+                User user = User.ANONYMOUS;
+                ApiException authError = null;
+                try {
+                    for (Authenticator a : authenticators) {
+                        Optional<User> u = a.authenticate(session, headers);
+                        if (u.isPresent()) {
+                            user = u.get();
+                            break;
+                        }
                     }
+                } catch (ApiException e) {
+                    authError = e;
                 }
-            } catch (ApiException e) {
-                authError = e;
-            }
-            HttpExchange ex = new HttpExchange(ch, method, uri, headers, body, keepAlive, user, next);
-            try {
+                ex = new HttpExchange(ch, method, uri, headers, body, keepAlive, user, next);
+                if (ex.malformedUri() != null) throw ApiException.badRequest("malformed request URI: " + ex.malformedUri());
                 if (authError != null) throw authError;
                 handler.handle(ex);
                 if (ex.status() == 0) throw new IllegalStateException("the handler did not answer");
             } catch (ApiException e) {
-                if (ex.status() == 0) ex.respond(e.code(), "application/json", Json.bytes(e.status()));
+                answer(ch, ex, e, method, uri, keepAlive, next);
             } catch (Throwable t) {
                 log.error("{} {}: {}", method, uri, t.toString(), t);
-                if (ex.status() == 0) {
-                    ex.respond(500, "application/json", Json.bytes(ApiException.internal(String.valueOf(t.getMessage())).status()));
-                } else {
-                    ch.close();
-                }
+                answer(ch, ex, ApiException.internal(String.valueOf(t.getMessage())), method, uri, keepAlive, next);
             }
+        }
+
+        /** Sends an error unless an answer already started, in which case the connection is all that can be closed. */
+        private void answer(Channel ch, HttpExchange ex, ApiException e, String method, String uri, boolean keepAlive, Runnable next) {
+            if (ex == null) ex = new HttpExchange(ch, method, "/", new DefaultHttpHeaders(), new byte[0], keepAlive, User.ANONYMOUS, next);
+            if (ex.status() == 0) ex.respond(e.code(), "application/json", Json.bytes(e.status()));
+            else ch.close();
         }
 
         @Override

@@ -19,6 +19,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -101,9 +102,16 @@ final class WatchHandler {
             s.close();
             return;
         }
+        Runnable forget = ex.onClose(w::close);
+        HttpExchange.Stream stream;
+        try {
+            stream = ex.stream(200, encoder.contentType());
+        } catch (RuntimeException e) {
+            forget.run();
+            w.close();
+            throw e;
+        }
         open.incrementAndGet();
-        ex.onClose(w::close);
-        HttpExchange.Stream stream = ex.stream(200, encoder.contentType());
         try {
             ByteArrayOutputStream batch = new ByteArrayOutputStream();
             for (ObjectNode o : initial) batch.writeBytes(encoder.event("ADDED", o));
@@ -137,6 +145,7 @@ final class WatchHandler {
             // the client went away or the server is stopping
         } finally {
             open.decrementAndGet();
+            forget.run();
             w.close();
             stream.close();
         }
@@ -165,27 +174,38 @@ final class WatchHandler {
     /**
      * Store changes decoded once, and their plain-object events encoded once, for every watcher of the server: with
      * W watchers of a resource an update costs one decode and one encoding per representation, not W. Keyed by
-     * revision, which names one change of one key; only the latest {@link #KEEP} revisions are kept, which covers
-     * watchers that are behind by a few thousand changes.
+     * revision, which names one change of one key. Bounded by count and by the stored size of the changes it holds,
+     * oldest out first, so watchers a few thousand changes behind still hit it and large objects cannot exhaust
+     * memory; a miss only costs a decode.
      */
     static final class EventCache {
-        private static final int KEEP = 4096;
+        private static final int MAX_CHANGES = 4096;
+        private static final long MAX_BYTES = 64L << 20;
 
         /** One change, decoded; objects here are shared and must not be modified. */
-        record Change(ObjectNode prev, ObjectNode cur, Map<String, byte[]> encoded) {}
+        record Change(ObjectNode prev, ObjectNode cur, Map<String, byte[]> encoded, long bytes) {}
 
-        private final ConcurrentHashMap<Long, Change> changes = new ConcurrentHashMap<>();
-        private final AtomicLong newest = new AtomicLong();
+        private final ConcurrentSkipListMap<Long, Change> changes = new ConcurrentSkipListMap<>();
+        private final AtomicLong bytes = new AtomicLong();
 
         Change change(WatchEvent e) {
             long revision = e.revision();
-            Change c = changes.computeIfAbsent(revision, r -> new Change(
-                    e.prevKv() == null ? null : ResourceStore.decode(e.prevKv().value(), r),
-                    e.type() == WatchEvent.Type.DELETE ? null : ResourceStore.decode(e.kv().value(), r),
-                    new ConcurrentHashMap<>()));
-            long before = newest.getAndAccumulate(revision, Math::max);
-            if (revision > before && revision % 256 == 0 && changes.size() > KEEP) {
-                changes.keySet().removeIf(r -> r <= revision - KEEP);
+            Change c = changes.get(revision);
+            if (c != null) return c;
+            long size = (e.prevKv() == null ? 0 : e.prevKv().value().length)
+                    + (e.type() == WatchEvent.Type.DELETE ? 0 : e.kv().value().length);
+            c = new Change(
+                    e.prevKv() == null ? null : ResourceStore.decode(e.prevKv().value(), revision),
+                    e.type() == WatchEvent.Type.DELETE ? null : ResourceStore.decode(e.kv().value(), revision),
+                    new ConcurrentHashMap<>(), size);
+            Change raced = changes.putIfAbsent(revision, c);
+            if (raced != null) return raced;
+            // the encodings at most triple what the stored values take, so the value size stands for the entry
+            bytes.addAndGet(size * 3);
+            while (changes.size() > MAX_CHANGES || bytes.get() > MAX_BYTES) {
+                Map.Entry<Long, Change> oldest = changes.pollFirstEntry();
+                if (oldest == null) break;
+                bytes.addAndGet(-oldest.getValue().bytes() * 3);
             }
             return c;
         }
