@@ -45,11 +45,7 @@ public final class ApiServer implements AutoCloseable {
      * @param bookmarkInterval how often an idle watch that asked for bookmarks gets one
      * @param compactionInterval history older than this is compacted away, as the Kubernetes API server asks etcd
      */
-    public record Config(Path dataDir, String bindAddress, int port, Duration bookmarkInterval, Duration compactionInterval) {
-        public static Config defaults(Path dataDir, int port) {
-            return new Config(dataDir, "0.0.0.0", port, Duration.ofSeconds(60), Duration.ofMinutes(5));
-        }
-    }
+    public record Config(Path dataDir, String bindAddress, int port, Duration bookmarkInterval, Duration compactionInterval) {}
 
     private final Config config;
     private final Store store;

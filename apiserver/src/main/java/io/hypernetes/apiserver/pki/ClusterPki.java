@@ -57,7 +57,6 @@ public final class ClusterPki {
     private static final Duration CERT_LIFETIME = Duration.ofDays(365);
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    private final Path dir;
     private final Credential ca;
     private final Credential server;
     private final Credential admin;
@@ -74,8 +73,7 @@ public final class ClusterPki {
         }
     }
 
-    private ClusterPki(Path dir, Credential ca, Credential server, Credential admin) {
-        this.dir = dir;
+    private ClusterPki(Credential ca, Credential server, Credential admin) {
         this.ca = ca;
         this.server = server;
         this.admin = admin;
@@ -100,16 +98,12 @@ public final class ClusterPki {
                 admin = issue(ca, name("admin", "system:masters"), List.of(), KeyPurposeId.id_kp_clientAuth);
                 save(dir, "admin", admin);
             }
-            return new ClusterPki(dir, ca, server, admin);
+            return new ClusterPki(ca, server, admin);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot set up the cluster PKI in " + dir, e);
         } catch (GeneralSecurityException | OperatorCreationException e) {
             throw new IllegalStateException("cannot generate certificates", e);
         }
-    }
-
-    public Path dir() {
-        return dir;
     }
 
     public Credential ca() {
