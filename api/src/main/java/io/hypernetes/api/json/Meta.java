@@ -50,10 +50,4 @@ public final class Meta {
     public static String timestamp(Instant t) {
         return DateTimeFormatter.ISO_INSTANT.format(t.truncatedTo(ChronoUnit.SECONDS));
     }
-
-    /** Kubernetes' MicroTime: RFC 3339 with microseconds. */
-    public static String microTimestamp(Instant t) {
-        return DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSSSS'Z'")
-                .withZone(java.time.ZoneOffset.UTC).format(t.truncatedTo(ChronoUnit.MICROS));
-    }
 }

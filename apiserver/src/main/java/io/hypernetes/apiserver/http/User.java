@@ -8,8 +8,6 @@ import java.util.Map;
  * (Keystone integrations put the project and roles there).
  */
 public record User(String name, List<String> groups, Map<String, List<String>> extra) {
-    public static final String MASTERS = "system:masters";
-
     public static final User ANONYMOUS = new User("system:anonymous", List.of("system:unauthenticated"), Map.of());
 
     public boolean authenticated() {
