@@ -6,6 +6,8 @@ package io.hypernetes.identity;
  * @param scope the project to scope the token to, or null for an unscoped token
  */
 public record AuthRequest(Credentials credentials, ProjectRef scope) {
+    public static final int MAX_PASSWORD = 4096;
+
     public AuthRequest {
         if (credentials == null) throw new ValidationException("auth.identity: a method is required");
     }
@@ -18,6 +20,10 @@ public record AuthRequest(Credentials credentials, ProjectRef scope) {
         public Password {
             if (user == null) throw new ValidationException("auth.identity.password.user: required");
             if (password == null) throw new ValidationException("auth.identity.password.user.password: required");
+            // Keystone's limit too; it also bounds what a request can make the hash function read.
+            if (password.length() > MAX_PASSWORD) {
+                throw new ValidationException("auth.identity.password.user.password: at most " + MAX_PASSWORD + " characters");
+            }
         }
 
         @Override
@@ -39,27 +45,45 @@ public record AuthRequest(Credentials credentials, ProjectRef scope) {
     }
 
     public sealed interface DomainRef {
-        record ById(String id) implements DomainRef {}
+        record ById(String id) implements DomainRef {
+            public ById {
+                if (id == null || id.isEmpty()) throw new ValidationException("domain.id: required");
+            }
+        }
 
-        record ByName(String name) implements DomainRef {}
+        record ByName(String name) implements DomainRef {
+            public ByName {
+                if (name == null || name.isEmpty()) throw new ValidationException("domain.name: required");
+            }
+        }
     }
 
     /** A user by id, or by name within a domain (Keystone requires the domain with a name). */
     public sealed interface UserRef {
-        record ById(String id) implements UserRef {}
+        record ById(String id) implements UserRef {
+            public ById {
+                if (id == null || id.isEmpty()) throw new ValidationException("auth.identity.password.user.id: required");
+            }
+        }
 
         record ByName(String name, DomainRef domain) implements UserRef {
             public ByName {
+                if (name == null || name.isEmpty()) throw new ValidationException("auth.identity.password.user.name: required");
                 if (domain == null) throw new ValidationException("auth.identity.password.user.domain: required with a user name");
             }
         }
     }
 
     public sealed interface ProjectRef {
-        record ById(String id) implements ProjectRef {}
+        record ById(String id) implements ProjectRef {
+            public ById {
+                if (id == null || id.isEmpty()) throw new ValidationException("auth.scope.project.id: required");
+            }
+        }
 
         record ByName(String name, DomainRef domain) implements ProjectRef {
             public ByName {
+                if (name == null || name.isEmpty()) throw new ValidationException("auth.scope.project.name: required");
                 if (domain == null) throw new ValidationException("auth.scope.project.domain: required with a project name");
             }
         }

@@ -113,6 +113,8 @@ final class Table<T> {
     }
 
     Optional<T> byName(String scope, String name) {
+        // Names from requests are unchecked: nothing longer than any valid name may become a Store key.
+        if (name == null || name.isEmpty() || name.length() > 2 * User.MAX_NAME) return Optional.empty();
         return store.get(nameKey(scope, name))
                 .flatMap(claim -> get(claimHolder(claim)))
                 .map(Versioned::value)

@@ -234,6 +234,13 @@ class AuthenticatorTest {
         assertThatThrownBy(() -> new UserRef.ByName("alice", null)).isInstanceOf(ValidationException.class).hasMessageContaining("domain");
         assertThatThrownBy(() -> new ExistingToken("")).isInstanceOf(ValidationException.class);
         assertThat(new Password(new UserRef.ById("x"), "secret").toString()).doesNotContain("secret");
+        assertThatThrownBy(() -> new Password(new UserRef.ById("x"), "p".repeat(4097))).isInstanceOf(ValidationException.class).hasMessageContaining("4096");
+        assertThatThrownBy(() -> new UserRef.ByName(null, DEFAULT)).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> new ProjectRef.ById("")).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> new DomainRef.ByName(null)).isInstanceOf(ValidationException.class);
+        // names no object could have are simply unknown
+        assertRefused(() -> auth.authenticate(new AuthRequest(new Password(new UserRef.ByName("n".repeat(100_000), DEFAULT), "x"), null), "q"), Reason.NO_SUCH_USER);
+        assertRefused(() -> auth.authenticate(new AuthRequest(new Password(new UserRef.ByName("alice\n", DEFAULT), "x"), null), "q"), Reason.NO_SUCH_USER);
     }
 
     private void assertGone(String token) {
