@@ -20,8 +20,8 @@ import org.bouncycastle.crypto.params.Argon2Parameters;
  *
  * <p>Default parameters, {@code m=19456 KiB (19 MiB), t=2, p=1}: OWASP's recommended Argon2id minimum. It is
  * memory-hard (each guess costs 19 MiB of memory traffic, which is what makes GPU and ASIC cracking expensive),
- * and measured on this 2-core VM with Bouncy Castle on Temurin 25 ({@code PasswordsBench}) it takes 36 ms
- * median per hash once warm (33-67 ms): slow for a guesser, invisible to a person logging in. RFC 9106's
+ * and measured on this 2-core VM with Bouncy Castle on Temurin 25 ({@code PasswordsBench}) it takes 34-36 ms
+ * median per hash once warm (30-67 ms over runs of 20 and 40): slow for a guesser, invisible to a person logging in. RFC 9106's
  * second recommendation (64 MiB, t=3) took 198 ms here, which a burst of logins on two cores would queue behind.
  * One lane, because the JVM computes lanes on one thread anyway.
  *

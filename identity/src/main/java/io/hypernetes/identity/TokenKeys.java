@@ -21,9 +21,10 @@ import java.util.TreeMap;
 import java.util.stream.Stream;
 
 /**
- * The token signing keys in {@code DIR/identity/keys}, laid out as Keystone's Fernet key repository is: one file
- * per key named by a serial number, the highest serial being the primary key that signs, the others still
- * accepted for validation until rotated out. Files are mode 0600 in a 0700 directory; each holds 32 random
+ * The token signing keys in {@code DIR/identity/keys}, laid out much as Keystone's Fernet key repository is: one
+ * file per key named by a serial number, the highest serial being the primary key that signs, the others still
+ * accepted for validation until rotated out. There is no staged key 0: staging matters only when keys are copied
+ * to several servers before they start signing, and one process signs here. Files are mode 0600 in a 0700 directory; each holds 32 random
  * bytes in URL-safe base64.
  *
  * <p>A token names its key by a 4-byte id derived from the key (a hash, so it reveals nothing), so validation
