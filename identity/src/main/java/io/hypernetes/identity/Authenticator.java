@@ -106,18 +106,24 @@ public final class Authenticator {
         Optional<User> found = resolveUser(credentials.user());
         // Throttle by the resolved user where there is one, so naming it by id or by name is the same budget.
         String throttleKey = found.map(User::id).orElseGet(() -> "unknown:" + credentials.user());
-        throttle.check(throttleKey, source);
-        if (found.isEmpty()) {
-            passwords.spendEquivalentTime(credentials.password());
-            throttle.failure(throttleKey, source);
-            throw refused(Reason.NO_SUCH_USER, credentials.user().toString(), source);
+        LoginThrottle.Attempt attempt = throttle.begin(throttleKey, source);
+        boolean ok = false;
+        User user;
+        try {
+            if (found.isEmpty()) {
+                passwords.spendEquivalentTime(credentials.password());
+                throw refused(Reason.NO_SUCH_USER, credentials.user().toString(), source);
+            }
+            user = found.get();
+            if (!passwords.verify(credentials.password(), user.passwordHash())) {
+                throw refused(Reason.WRONG_PASSWORD, user.id(), source);
+            }
+            ok = true;
+        } finally {
+            // Anything but a verified password counts as a failure, exceptions included: never a free guess.
+            if (ok) attempt.succeeded();
+            else attempt.failed();
         }
-        User user = found.get();
-        if (!passwords.verify(credentials.password(), user.passwordHash())) {
-            throttle.failure(throttleKey, source);
-            throw refused(Reason.WRONG_PASSWORD, user.id(), source);
-        }
-        throttle.success(throttleKey, source);
         // Checked after the password, so only someone who knows it learns the account is disabled.
         if (!user.enabled() || !directory.domain(user.domainId()).map(Domain::enabled).orElse(false)) {
             throw refused(Reason.USER_DISABLED, user.id(), source);

@@ -211,6 +211,28 @@ class AuthenticatorTest {
     }
 
     @Test
+    void aBurstOfParallelGuessesGetsNoMoreTriesThanTheBudget() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger checked = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicInteger throttled = new java.util.concurrent.atomic.AtomicInteger();
+        try (var pool = java.util.concurrent.Executors.newFixedThreadPool(16)) {
+            for (int i = 0; i < 64; i++) {
+                pool.submit(() -> {
+                    try {
+                        login("guess", null);
+                    } catch (AuthenticationException e) {
+                        checked.incrementAndGet();
+                    } catch (ThrottledException e) {
+                        throttled.incrementAndGet();
+                    }
+                });
+            }
+        }
+        // three free failures, then one more attempt before the (frozen) clock's lockout
+        assertThat(checked.get()).isBetween(3, 4);
+        assertThat(checked.get() + throttled.get()).isEqualTo(64);
+    }
+
+    @Test
     void oldHashesAreUpgradedAtLogin() {
         String old = new Passwords(new Passwords.Parameters(32, 1, 1)).hash("wonderland");
         directory.updateUser(alice.id(), u -> u.withPasswordHash(old));
