@@ -89,6 +89,22 @@ public final class Authenticator {
         tokens.revoke(tokens.validate(token));
     }
 
+    /**
+     * Sets a user's password and voids every token the user holds, as Keystone does: whoever had the old
+     * password (or a token made from it) must not keep access. The only way to change a password once the user
+     * exists; a new user's first hash comes from {@link Passwords#hash}.
+     */
+    public User changePassword(String userId, String newPassword) {
+        if (newPassword == null || newPassword.length() > AuthRequest.MAX_PASSWORD) {
+            throw new ValidationException("password: required, at most " + AuthRequest.MAX_PASSWORD + " characters");
+        }
+        String hash = passwords.hash(newPassword);
+        User user = directory.updateUser(userId, u -> u.withPasswordHash(hash));
+        tokens.revokeUser(userId);
+        LOG.info("password of user {} ({}) changed; its tokens are revoked", user.name(), user.id());
+        return user;
+    }
+
     /** The enabled projects the token's user may scope to ({@code GET /v3/auth/projects}). */
     public List<Project> projectsFor(String token) {
         Token t = tokens.validate(token);

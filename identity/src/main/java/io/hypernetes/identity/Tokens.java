@@ -51,6 +51,7 @@ import javax.crypto.spec.SecretKeySpec;
 public final class Tokens {
     public static final Duration DEFAULT_LIFETIME = Duration.ofHours(1);
     static final String REVOCATIONS = Table.ROOT + "revocations/";
+    static final String USER_REVOCATIONS = Table.ROOT + "user-revocations/";
     private static final byte VERSION = 1;
     private static final int HEADER = 1 + 4 + 2;
     private static final int MAC = 32;
@@ -127,10 +128,45 @@ public final class Tokens {
     public Token validate(String token) {
         Token claims = verify(token);
         if (!now().isBefore(claims.expiresAt())) throw new InvalidTokenException(InvalidTokenException.Reason.EXPIRED);
-        if (revoked(claims.auditId()) || revoked(claims.auditChainId())) {
+        if (revoked(claims.auditId()) || revoked(claims.auditChainId())
+                || claims.issuedAt().isBefore(userIssuedBefore(claims.userId()))) {
             throw new InvalidTokenException(InvalidTokenException.Reason.REVOKED);
         }
         return claims;
+    }
+
+    /**
+     * Revokes every token of a user issued up to now (Keystone does this when a password changes or a user is
+     * disabled): one record per user, {@code /identity/user-revocations/<user id>}, holding the instant before
+     * which its tokens are void. A token issued within the same millisecond counts as before.
+     */
+    public void revokeUser(String userId) {
+        Ids.check("user id", userId);
+        Instant before = now().plusMillis(1);
+        String key = USER_REVOCATIONS + userId;
+        byte[] value = Json.bytes(Json.object().put("issued_before", before.toEpochMilli())
+                .put("expires_at", before.plus(lifetime).toEpochMilli()));
+        for (int attempt = 0; attempt < 16; attempt++) {
+            var current = store.get(key);
+            try {
+                if (current.isEmpty()) store.create(key, value);
+                else store.update(key, value, current.get().modRevision());
+                return;
+            } catch (KeyExistsException | KeyNotFoundException | RevisionMismatchException raced) {
+                // another revocation of the same user: ours is at least as late, so write again
+            }
+        }
+        throw new ConflictException("user " + userId + " is being revoked concurrently; try again");
+    }
+
+    private Instant userIssuedBefore(String userId) {
+        return store.get(USER_REVOCATIONS + userId).map(kv -> {
+            try {
+                return Instant.ofEpochMilli(Json.parse(kv.value()).path("issued_before").asLong(Long.MAX_VALUE));
+            } catch (IOException e) {
+                return Instant.MAX; // unreadable: fail closed
+            }
+        }).orElse(Instant.MIN);
     }
 
     /** Revokes this token and every token re-scoped from it, until they would have expired anyway. */
@@ -148,11 +184,15 @@ public final class Tokens {
         }
     }
 
-    /** Drops revocations of tokens that have expired by now; returns how many. */
+    /** Drops revocations of tokens that have expired by now, of single tokens and of users; returns how many. */
     public int purgeRevocations() {
+        return purge(REVOCATIONS) + purge(USER_REVOCATIONS);
+    }
+
+    private int purge(String prefix) {
         long now = now().toEpochMilli();
         int purged = 0;
-        for (KeyValue kv : store.range(REVOCATIONS, Store.prefixEnd(REVOCATIONS), 0, 0).kvs()) {
+        for (KeyValue kv : store.range(prefix, Store.prefixEnd(prefix), 0, 0).kvs()) {
             long until;
             try {
                 JsonNode json = Json.parse(kv.value());

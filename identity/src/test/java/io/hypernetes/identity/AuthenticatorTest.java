@@ -233,6 +233,33 @@ class AuthenticatorTest {
     }
 
     @Test
+    void changingThePasswordVoidsTheUsersTokens() {
+        Authenticator.Issued before = login("wonderland", new ProjectRef.ById(tenant.id()));
+        Authenticator.Issued rescoped = auth.authenticate(new AuthRequest(new ExistingToken(before.token()), null), "x");
+        User bob = directory.createUser(User.of("bob", "default", passwords.hash("builder")));
+        directory.grant(new RoleAssignment(member.id(), bob.id(), Scope.project(tenant.id())));
+        Authenticator.Issued bobs = auth.authenticate(new AuthRequest(new Password(new UserRef.ById(bob.id()), "builder"), new ProjectRef.ById(tenant.id())), "x");
+
+        auth.changePassword(alice.id(), "looking-glass");
+        for (String t : new String[] {before.token(), rescoped.token()}) {
+            assertThatThrownBy(() -> auth.validate(t))
+                    .isInstanceOfSatisfying(InvalidTokenException.class, e -> assertThat(e.reason()).isEqualTo(InvalidTokenException.Reason.REVOKED));
+        }
+        auth.validate(bobs.token()); // other users keep theirs
+        assertRefused(() -> login("wonderland", null), Reason.WRONG_PASSWORD);
+        clock.advance(Duration.ofMillis(1));
+        Authenticator.Issued after = login("looking-glass", null);
+        auth.validate(after.token());
+        assertThatThrownBy(() -> auth.changePassword(alice.id(), "x".repeat(4097))).isInstanceOf(ValidationException.class);
+        assertThatThrownBy(() -> auth.changePassword(Ids.generate(), "x")).isInstanceOf(NotFoundException.class);
+
+        // the user revocation expires when every token it could void has
+        clock.advance(Duration.ofMinutes(61));
+        assertThat(tokens.purgeRevocations()).isEqualTo(1);
+        assertThat(store.get(Tokens.USER_REVOCATIONS + alice.id())).isEmpty();
+    }
+
+    @Test
     void oldHashesAreUpgradedAtLogin() {
         String old = new Passwords(new Passwords.Parameters(32, 1, 1)).hash("wonderland");
         directory.updateUser(alice.id(), u -> u.withPasswordHash(old));
