@@ -114,6 +114,8 @@ public final class Directory {
 
     /** Deletes the project and every role assignment on it. */
     public Project deleteProject(String id) {
+        projects.get(id).orElseThrow(() -> projects.notFound(id));
+        removeAssignments(new AssignmentFilter(null, id, null, null));
         Project gone = projects.delete(id, p -> {});
         removeAssignments(new AssignmentFilter(null, id, null, null));
         return gone;
@@ -149,6 +151,8 @@ public final class Directory {
 
     /** Deletes the user and every role assignment it holds. */
     public User deleteUser(String id) {
+        users.get(id).orElseThrow(() -> users.notFound(id));
+        removeAssignments(new AssignmentFilter(id, null, null, null));
         User gone = users.delete(id, u -> {});
         removeAssignments(new AssignmentFilter(id, null, null, null));
         return gone;
@@ -178,6 +182,8 @@ public final class Directory {
 
     /** Deletes the role and every assignment of it. */
     public Role deleteRole(String id) {
+        roles.get(id).orElseThrow(() -> roles.notFound(id));
+        removeAssignments(new AssignmentFilter(null, null, null, id));
         Role gone = roles.delete(id, r -> {});
         removeAssignments(new AssignmentFilter(null, null, null, id));
         return gone;
@@ -265,6 +271,11 @@ public final class Directory {
                 .toList();
     }
 
+    /*
+     * Deletes cascade in three steps, assignments, object, assignments again: a crash part way leaves either
+     * the object with fewer assignments (a deletion half done, which a retry finishes) or nothing dangling, and
+     * the second sweep catches a grant that raced the deletion.
+     */
     private void removeAssignments(AssignmentFilter filter) {
         for (RoleAssignment a : assignments(filter)) {
             try {

@@ -239,6 +239,36 @@ class DirectoryTest {
     }
 
     @Test
+    void grantsRacingAProjectDeletionLeaveNothingBehind() throws Exception {
+        Role r = directory.createRole(Role.of("r"));
+        List<User> users = new ArrayList<>();
+        for (int i = 0; i < 8; i++) users.add(directory.createUser(User.of("u" + i, "default", "")));
+        for (int round = 0; round < 5; round++) {
+            Project p = directory.createProject(Project.of("doomed" + round, "default", ""));
+            var start = new java.util.concurrent.CountDownLatch(1);
+            try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
+                for (User u : users) {
+                    pool.submit(() -> {
+                        start.await();
+                        for (int i = 0; i < 20; i++) {
+                            try {
+                                directory.grant(new RoleAssignment(r.id(), u.id(), Scope.project(p.id())));
+                                directory.revoke(new RoleAssignment(r.id(), u.id(), Scope.project(p.id())));
+                            } catch (NotFoundException gone) {
+                                return null;
+                            }
+                        }
+                        return null;
+                    });
+                }
+                start.countDown();
+                directory.deleteProject(p.id());
+            }
+            assertThat(directory.assignments(new Directory.AssignmentFilter(null, p.id(), null, null))).isEmpty();
+        }
+    }
+
+    @Test
     void everythingSurvivesAReopen() {
         Project p = directory.createProject(Project.of("p", "default", "kept"));
         User u = directory.createUser(User.of("u", "default", "h"));
