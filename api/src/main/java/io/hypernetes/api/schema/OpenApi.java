@@ -330,11 +330,15 @@ public final class OpenApi {
         ObjectNode components = doc.putObject("components");
         ObjectNode schemas = components.putObject("schemas");
         for (String name : closure(roots, defs)) schemas.set(name, v3Schema(defs.get(name).deepCopy()));
-        components.putObject("securitySchemes").putObject("BearerToken")
-                .put("type", "apiKey").put("description", "Bearer token authentication")
+        bearerToken(doc, components.putObject("securitySchemes"));
+        return doc;
+    }
+
+    /** Declares bearer-token authentication, as both document versions do (v3 under components, v2 at the top). */
+    private static void bearerToken(ObjectNode doc, ObjectNode schemes) {
+        schemes.putObject("BearerToken").put("type", "apiKey").put("description", "Bearer token authentication")
                 .put("name", "authorization").put("in", "header");
         doc.putArray("security").addObject().putArray("BearerToken");
-        return doc;
     }
 
     /**
@@ -410,10 +414,7 @@ public final class OpenApi {
         }
         ObjectNode definitions = doc.putObject("definitions");
         defs.properties().forEach(e -> definitions.set(e.getKey(), v2Schema(e.getValue().deepCopy())));
-        doc.putObject("securityDefinitions").putObject("BearerToken")
-                .put("type", "apiKey").put("description", "Bearer token authentication")
-                .put("name", "authorization").put("in", "header");
-        doc.putArray("security").addObject().putArray("BearerToken");
+        bearerToken(doc, doc.putObject("securityDefinitions"));
         return doc;
     }
 
