@@ -129,8 +129,11 @@ final class ResourceHandler {
         switch (method) {
             case "GET" -> {
                 if (boolParam(ex, "watch")) watches.watchOne(ex, t, store);
-                else if (plainJson(ex)) ex.respond(200, MediaTypes.JSON, store.getJson(t.namespace(), t.name()));
-                else respondObject(ex, 200, t.type(), store.get(t.namespace(), t.name()));
+                else if (plainJson(MediaTypes.negotiate(ex.header("Accept"), true))) {
+                    ex.respond(200, MediaTypes.JSON, store.getJson(t.namespace(), t.name()));
+                } else {
+                    respondObject(ex, 200, t.type(), store.get(t.namespace(), t.name()));
+                }
             }
             case "PUT" -> update(ex, t, store, part);
             case "PATCH" -> patch(ex, t, store, part);
@@ -150,7 +153,7 @@ final class ResourceHandler {
         String cont = ex.query("continue");
         long at = listRevision(ex, cont);
         MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
-        if (filter == null && plainJson(ex)) {
+        if (filter == null && plainJson(out)) {
             ResourceStore.Page<byte[]> page = store.listJson(t.namespace(), limit, cont, at);
             ex.respond(200, MediaTypes.JSON, jsonList(t.type(), listMeta(page), page.items()));
             return;
@@ -180,8 +183,7 @@ final class ResourceHandler {
     }
 
     /** Whether the client reads plain objects as JSON, which stored bytes answer without a decode. */
-    private static boolean plainJson(HttpExchange ex) {
-        MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
+    private static boolean plainJson(MediaTypes.Output out) {
         return out.shape() == MediaTypes.Shape.OBJECT && out.contentType().equals(MediaTypes.JSON);
     }
 
