@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.UnaryOperator;
 
 /**
@@ -55,11 +56,21 @@ final class Table<T> {
     private final Store store;
     private final Codec<T> codec;
     private final java.time.Clock clock;
+    /**
+     * Writers to one id in this process take turns, so optimistic retries are only needed against other
+     * processes; without this, twenty concurrent updates of one project can each lose the race sixteen times.
+     */
+    private final ReentrantLock[] writeLocks = new ReentrantLock[64];
 
     Table(Store store, Codec<T> codec, java.time.Clock clock) {
         this.store = store;
         this.codec = codec;
         this.clock = clock;
+        for (int i = 0; i < writeLocks.length; i++) writeLocks[i] = new ReentrantLock();
+    }
+
+    private ReentrantLock writeLock(String id) {
+        return writeLocks[Math.floorMod(id.hashCode(), writeLocks.length)];
     }
 
     /** A claim's value: the id it is for and when it was taken. */
@@ -132,6 +143,16 @@ final class Table<T> {
 
     /** Applies {@code change} to the current value, retrying if someone else wrote in between. */
     T update(String id, UnaryOperator<T> change) {
+        var lock = writeLock(id);
+        lock.lock();
+        try {
+            return updateLocked(id, change);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private T updateLocked(String id, UnaryOperator<T> change) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Versioned<T> current = get(id).orElseThrow(() -> notFound(id));
             T next = change.apply(current.value());
@@ -155,6 +176,16 @@ final class Table<T> {
 
     /** Deletes the object if {@code allowed} accepts its current value (which throws to refuse). */
     T delete(String id, java.util.function.Consumer<T> allowed) {
+        var lock = writeLock(id);
+        lock.lock();
+        try {
+            return deleteLocked(id, allowed);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private T deleteLocked(String id, java.util.function.Consumer<T> allowed) {
         for (int attempt = 0; attempt < ATTEMPTS; attempt++) {
             Versioned<T> current = get(id).orElseThrow(() -> notFound(id));
             allowed.accept(current.value());

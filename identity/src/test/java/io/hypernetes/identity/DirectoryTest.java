@@ -134,12 +134,14 @@ class DirectoryTest {
     @Test
     void concurrentUpdatesAreNotLost() throws Exception {
         Project p = directory.createProject(Project.of("counter", "default", "0"));
+        var updates = new java.util.ArrayList<java.util.concurrent.Future<Project>>();
         try (var pool = Executors.newVirtualThreadPerTaskExecutor()) {
             for (int i = 0; i < 20; i++) {
-                pool.submit(() -> directory.updateProject(p.id(),
-                        x -> x.withDescription(Integer.toString(Integer.parseInt(x.description()) + 1))));
+                updates.add(pool.submit(() -> directory.updateProject(p.id(),
+                        x -> x.withDescription(Integer.toString(Integer.parseInt(x.description()) + 1)))));
             }
         }
+        for (var update : updates) update.get(); // none gave up
         assertThat(directory.project(p.id()).orElseThrow().description()).isEqualTo("20");
     }
 
