@@ -1,8 +1,8 @@
 package io.hypernetes.apiserver;
 
-import io.hypernetes.apiserver.http.ClientCertificateAuthenticator;
-import io.hypernetes.apiserver.http.HttpServer;
-import io.hypernetes.apiserver.pki.ClusterPki;
+import io.hypernetes.apiserver.auth.ClientCertificateAuthenticator;
+import io.hypernetes.http.HttpServer;
+import io.hypernetes.http.pki.ClusterPki;
 import io.hypernetes.apiserver.pki.Kubeconfig;
 import io.hypernetes.apiserver.registry.Registry;
 import io.hypernetes.apiserver.rest.ApiHandler;
@@ -79,7 +79,7 @@ public final class ApiServer implements AutoCloseable {
             ApiHandler handler = new ApiHandler(registry, new SchemaObjectChecks(), SchemaObjectChecks.openApi(), metrics,
                     config.bookmarkInterval(), serving::get, address + ":" + config.port(), clock);
             HttpServer http = new HttpServer(new InetSocketAddress(config.bindAddress(), config.port()), tls(pki),
-                    List.of(new ClientCertificateAuthenticator()), handler);
+                    List.of(new ClientCertificateAuthenticator()), handler, ApiException.FORMAT);
             int port = http.port();
             String url = "https://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
             Kubeconfig.write(config.dataDir().resolve("admin.kubeconfig"), "hypernetes", url, pki.ca(), "admin", pki.admin());

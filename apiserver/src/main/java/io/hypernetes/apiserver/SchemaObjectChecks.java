@@ -9,7 +9,7 @@ import io.hypernetes.api.schema.SchemaRegistry;
 import io.hypernetes.api.selector.FieldSelector;
 import io.hypernetes.api.selector.LabelSelector;
 import io.hypernetes.api.selector.SelectorException;
-import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.ApiException;
 import io.hypernetes.apiserver.rest.ObjectChecks;
 import io.hypernetes.apiserver.rest.OpenApiDocuments;
 import java.util.HashSet;

@@ -2,6 +2,7 @@ package io.hypernetes.apiserver.pki;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
+import io.hypernetes.http.pki.ClusterPki;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

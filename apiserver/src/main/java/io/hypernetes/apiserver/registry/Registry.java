@@ -5,7 +5,7 @@ import io.hypernetes.api.json.Json;
 import io.hypernetes.api.json.Meta;
 import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.resource.ResourceTypes;
-import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.ApiException;
 import io.hypernetes.store.Store;
 import java.time.Clock;
 import java.util.LinkedHashMap;

@@ -11,7 +11,7 @@ import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.resource.ResourceTypes;
 import io.hypernetes.api.schema.SchemaRegistry;
 import io.hypernetes.api.validation.FieldError;
-import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.ApiException;
 import io.hypernetes.store.CompactedException;
 import io.hypernetes.store.FutureRevisionException;
 import io.hypernetes.store.KeyExistsException;

@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Meta;
 import io.hypernetes.api.resource.ResourceTypes;
 import io.hypernetes.api.validation.FieldError;
-import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.ApiException;
 import io.hypernetes.store.KeyExistsException;
 import io.hypernetes.store.KeyNotFoundException;
 import io.hypernetes.store.RevisionMismatchException;

@@ -1,9 +1,9 @@
 package io.hypernetes.apiserver.rest;
 
 import io.hypernetes.api.json.Json;
-import io.hypernetes.apiserver.http.ApiException;
-import io.hypernetes.apiserver.http.Handler;
-import io.hypernetes.apiserver.http.HttpExchange;
+import io.hypernetes.apiserver.ApiException;
+import io.hypernetes.http.Handler;
+import io.hypernetes.http.HttpExchange;
 import io.hypernetes.apiserver.registry.Registry;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

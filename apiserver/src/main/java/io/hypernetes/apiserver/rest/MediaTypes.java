@@ -1,6 +1,6 @@
 package io.hypernetes.apiserver.rest;
 
-import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.ApiException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package io.hypernetes.apiserver.rest;
 
 import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.resource.ResourceTypes;
-import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.ApiException;
 import java.util.List;
 import java.util.Optional;
 

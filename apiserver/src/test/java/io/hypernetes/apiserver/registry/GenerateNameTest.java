@@ -8,7 +8,7 @@ import io.hypernetes.api.json.Json;
 import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.resource.ResourceTypes;
 import io.hypernetes.api.validation.FieldError;
-import io.hypernetes.apiserver.http.ApiException;
+import io.hypernetes.apiserver.ApiException;
 import io.hypernetes.store.KeyExistsException;
 import io.hypernetes.store.KeyValue;
 import io.hypernetes.store.RangeResult;

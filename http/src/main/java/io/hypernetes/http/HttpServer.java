@@ -1,6 +1,5 @@
-package io.hypernetes.apiserver.http;
+package io.hypernetes.http;
 
-import io.hypernetes.api.json.Json;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.channel.Channel;
@@ -41,26 +40,28 @@ import org.slf4j.LoggerFactory;
  * request running the {@link Handler}. The event loop never blocks; handlers may (store writes wait for fsync).
  *
  * <pre>
- *  socket → SslHandler → HttpServerCodec → BodyLimit (413 Status) → Dispatcher ──virtual thread──▶ Handler
+ *  socket → SslHandler → HttpServerCodec → BodyLimit (413) → Dispatcher ──virtual thread──▶ Handler
  *                                                                        ▲ responses: HttpExchange.respond / stream
  * </pre>
  *
  * A connection reads its next request only after the current response ends, so pipelined requests are answered
- * in order.
+ * in order. Errors are {@link HttpError}s, worded by the service's {@link HttpError.Format}.
  */
 public final class HttpServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
 
-    /** Kubernetes' limit on request bodies. */
+    /** Kubernetes' limit on request bodies, which every service here shares. */
     public static final int MAX_BODY = 3 * 1024 * 1024;
 
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
     private final Channel channel;
+    private final HttpError.Format errors;
 
-    public HttpServer(InetSocketAddress address, SslContext tls, List<Authenticator> authenticators, Handler handler)
-            throws InterruptedException {
+    public HttpServer(InetSocketAddress address, SslContext tls, List<Authenticator> authenticators, Handler handler,
+            HttpError.Format errors) throws InterruptedException {
+        this.errors = errors;
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -100,7 +101,7 @@ public final class HttpServer implements AutoCloseable {
     static final int DRAIN_LIMIT = 256 * 1024;
 
     /**
-     * Aggregates bodies up to {@link #MAX_BODY}; answers larger ones with a 413 Status without ever holding more than
+     * Aggregates bodies up to {@link #MAX_BODY}; answers larger ones with a 413 without ever holding more than
      * the limit. The connection stays usable when the rest of the body can be read and dropped cheaply: the body
      * declares its length, that length is at most {@link #DRAIN_LIMIT} past the limit, and the client keeps the
      * connection alive; the 413 goes out at once and the remaining bytes are discarded as they arrive, counted
@@ -108,7 +109,7 @@ public final class HttpServer implements AutoCloseable {
      * else (a declared length far beyond the limit, a budget overrun, a client asking to close) closes the
      * connection after the 413, as before.
      */
-    private static final class BodyLimit extends HttpObjectAggregator {
+    private final class BodyLimit extends HttpObjectAggregator {
         /** Bytes of an oversized body still to be dropped before the connection must close; -1 when not draining. */
         private long draining = -1;
 
@@ -143,11 +144,12 @@ public final class HttpServer implements AutoCloseable {
             long budget = oversized instanceof FullHttpMessage || chunked ? DRAIN_LIMIT
                     : declared >= 0 && declared <= (long) MAX_BODY + DRAIN_LIMIT ? declared : -1;
             boolean keep = HttpUtil.isKeepAlive(oversized) && budget >= 0;
-            byte[] body = Json.bytes(ApiException.tooLarge(MAX_BODY).status());
+            HttpError error = errors.error(413, "Request entity too large: limit is " + MAX_BODY);
+            byte[] body = error.body();
             var r = new io.netty.handler.codec.http.DefaultFullHttpResponse(io.netty.handler.codec.http.HttpVersion.HTTP_1_1,
                     io.netty.handler.codec.http.HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE,
                     io.netty.buffer.Unpooled.wrappedBuffer(body));
-            r.headers().set("Content-Type", "application/json");
+            r.headers().set("Content-Type", error.contentType());
             HttpUtil.setContentLength(r, body.length);
             if (keep) {
                 draining = budget;
@@ -211,7 +213,7 @@ public final class HttpServer implements AutoCloseable {
             HttpExchange ex = null;
             try {
                 User user = User.ANONYMOUS;
-                ApiException authError = null;
+                HttpError authError = null;
                 try {
                     for (Authenticator a : authenticators) {
                         Optional<User> u = a.authenticate(session, headers);
@@ -220,26 +222,29 @@ public final class HttpServer implements AutoCloseable {
                             break;
                         }
                     }
-                } catch (ApiException e) {
+                } catch (HttpError e) {
                     authError = e;
                 }
                 ex = new HttpExchange(ch, method, uri, headers, body, keepAlive, user, next);
-                if (ex.malformedUri() != null) throw ApiException.badRequest("malformed request URI: " + ex.malformedUri());
+                if (ex.malformedUri() != null) throw errors.error(400, "malformed request URI: " + ex.malformedUri());
                 if (authError != null) throw authError;
                 handler.handle(ex);
                 if (ex.status() == 0) throw new IllegalStateException("the handler did not answer");
-            } catch (ApiException e) {
+            } catch (HttpError e) {
                 answer(ch, ex, e, method, uri, keepAlive, next);
             } catch (Throwable t) {
                 log.error("{} {}: {}", method, uri, t.toString(), t);
-                answer(ch, ex, ApiException.internal(String.valueOf(t.getMessage())), method, uri, keepAlive, next);
+                answer(ch, ex, errors.error(500, String.valueOf(t.getMessage())), method, uri, keepAlive, next);
             }
         }
 
         /** Sends an error unless an answer already started, in which case the connection is all that can be closed. */
-        private void answer(Channel ch, HttpExchange ex, ApiException e, String method, String uri, boolean keepAlive, Runnable next) {
+        private void answer(Channel ch, HttpExchange ex, HttpError e, String method, String uri, boolean keepAlive, Runnable next) {
             if (ex == null) ex = new HttpExchange(ch, method, "/", new DefaultHttpHeaders(), new byte[0], keepAlive, User.ANONYMOUS, next);
-            if (ex.status() == 0) ex.respond(e.code(), "application/json", Json.bytes(e.status()));
+            if (ex.status() == 0) {
+                e.headers().forEach(ex::header);
+                ex.respond(e.code(), e.contentType(), e.body());
+            }
             else ch.close();
         }
 

@@ -1,4 +1,4 @@
-package io.hypernetes.apiserver.pki;
+package io.hypernetes.http.pki;
 
 import java.io.IOException;
 import java.io.StringReader;

@@ -1,10 +1,11 @@
-package io.hypernetes.apiserver.http;
+package io.hypernetes.apiserver;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.validation.FieldError;
+import io.hypernetes.http.HttpError;
 import java.util.List;
 
 /**
@@ -12,7 +13,15 @@ import java.util.List;
  * {@link #status()} with {@link #code()}. The factory methods word messages as the Kubernetes API server does,
  * because clients (kubectl among them) show them verbatim and some match on reason and code.
  */
-public final class ApiException extends RuntimeException {
+public final class ApiException extends HttpError {
+    /** The Kubernetes wording of the errors the HTTP server raises itself. */
+    public static final HttpError.Format FORMAT = (code, message) -> switch (code) {
+        case 400 -> badRequest(message);
+        case 413 -> new ApiException(413, "RequestEntityTooLarge", message, null);
+        case 500 -> internal(message);
+        default -> new ApiException(code, "", message, null);
+    };
+
     private final int code;
     private final String reason;
     private final ObjectNode details;
@@ -24,8 +33,14 @@ public final class ApiException extends RuntimeException {
         this.details = details;
     }
 
+    @Override
     public int code() {
         return code;
+    }
+
+    @Override
+    public byte[] body() {
+        return Json.bytes(status());
     }
 
     public String reason() {
@@ -108,10 +123,6 @@ public final class ApiException extends RuntimeException {
 
     public static ApiException unauthorized() {
         return new ApiException(401, "Unauthorized", "Unauthorized", null);
-    }
-
-    public static ApiException tooLarge(long limit) {
-        return new ApiException(413, "RequestEntityTooLarge", "Request entity too large: limit is " + limit, null);
     }
 
     public static ApiException internal(String message) {

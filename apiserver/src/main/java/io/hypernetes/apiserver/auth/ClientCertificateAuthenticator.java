@@ -1,5 +1,7 @@
-package io.hypernetes.apiserver.http;
+package io.hypernetes.apiserver.auth;
 
+import io.hypernetes.http.Authenticator;
+import io.hypernetes.http.User;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;

@@ -1,4 +1,4 @@
-package io.hypernetes.apiserver.http;
+package io.hypernetes.http;
 
 import java.util.List;
 import java.util.Map;

@@ -1,4 +1,4 @@
-package io.hypernetes.apiserver.http;
+package io.hypernetes.http;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -38,6 +38,7 @@ public final class HttpExchange {
     private final boolean keepAlive;
     private final User user;
     private final List<String> warnings = new ArrayList<>();
+    private final List<Map.Entry<String, String>> responseHeaders = new ArrayList<>();
     private final Runnable onDone;
     private final String malformedUri;
     private int status;
@@ -110,6 +111,11 @@ public final class HttpExchange {
         return status;
     }
 
+    /** Sets a response header (before the response starts). */
+    public void header(String name, String value) {
+        responseHeaders.add(Map.entry(name, value));
+    }
+
     /** Adds a {@code Warning: 299 - "..."} header to the response, as Kubernetes does for field validation. */
     public void warn(String message) {
         // Kubernetes' warning recorder sends each text once; a retried write must not repeat its warnings either
@@ -134,7 +140,7 @@ public final class HttpExchange {
                 Unpooled.wrappedBuffer(content));
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, private");
-        addWarnings(r);
+        addHeaders(r);
         HttpUtil.setContentLength(r, content.length);
         if (keepAlive) {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
@@ -145,7 +151,8 @@ public final class HttpExchange {
         onDone.run();
     }
 
-    private void addWarnings(HttpResponse r) {
+    private void addHeaders(HttpResponse r) {
+        for (Map.Entry<String, String> h : responseHeaders) r.headers().set(h.getKey(), h.getValue());
         for (String w : warnings) {
             r.headers().add("Warning", "299 - \"" + w.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
         }
@@ -158,7 +165,7 @@ public final class HttpExchange {
         r.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         r.headers().set(HttpHeaderNames.CACHE_CONTROL, "no-cache, private");
         r.headers().set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
-        addWarnings(r);
+        addHeaders(r);
         channel.writeAndFlush(r);
         // read while streaming, so a client that hangs up is noticed at once (its close runs onClose actions);
         // a request it pipelines meanwhile waits its turn in the dispatcher

@@ -1,4 +1,4 @@
-package io.hypernetes.apiserver.http;
+package io.hypernetes.http;
 
 import io.netty.handler.codec.http.HttpHeaders;
 import java.util.Optional;
@@ -9,7 +9,7 @@ import javax.net.ssl.SSLSession;
 public interface Authenticator {
     /**
      * @return the user, or empty when the request carries no credentials this authenticator understands
-     * @throws ApiException 401 when it carries credentials that are invalid
+     * @throws HttpError 401 when it carries credentials that are invalid
      */
     Optional<User> authenticate(SSLSession tls, HttpHeaders headers);
 }
