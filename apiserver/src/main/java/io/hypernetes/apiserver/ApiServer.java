@@ -1,6 +1,9 @@
 package io.hypernetes.apiserver;
 
 import io.hypernetes.apiserver.auth.ClientCertificateAuthenticator;
+import io.hypernetes.apiserver.auth.KeystoneAuthenticator;
+import io.hypernetes.apiserver.auth.TokenValidator;
+import io.hypernetes.http.Authenticator;
 import io.hypernetes.http.HttpServer;
 import io.hypernetes.http.pki.ClusterPki;
 import io.hypernetes.apiserver.pki.Kubeconfig;
@@ -21,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -44,27 +48,38 @@ public final class ApiServer implements AutoCloseable {
     /**
      * @param bookmarkInterval how often an idle watch that asked for bookmarks gets one
      * @param compactionInterval history older than this is compacted away, as the Kubernetes API server asks etcd
+     * @param tokenValidator makes the Keystone token validator once the store is open (so the built-in identity
+     *     service can share it); null = no bearer-token authentication, client certificates only
      */
-    public record Config(Path dataDir, String bindAddress, int port, Duration bookmarkInterval, Duration compactionInterval) {}
+    public record Config(Path dataDir, String bindAddress, int port, Duration bookmarkInterval, Duration compactionInterval,
+            TokenValidator.Factory tokenValidator) {
+        public Config(Path dataDir, String bindAddress, int port, Duration bookmarkInterval, Duration compactionInterval) {
+            this(dataDir, bindAddress, port, bookmarkInterval, compactionInterval, null);
+        }
+    }
 
     private final Config config;
     private final Store store;
     private final HttpServer http;
     private final ClusterPki pki;
     private final ScheduledExecutorService compactor;
+    private final TokenValidator tokenValidator;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private ApiServer(Config config, Store store, HttpServer http, ClusterPki pki, ScheduledExecutorService compactor) {
+    private ApiServer(Config config, Store store, HttpServer http, ClusterPki pki, ScheduledExecutorService compactor,
+            TokenValidator tokenValidator) {
         this.config = config;
         this.store = store;
         this.http = http;
         this.pki = pki;
         this.compactor = compactor;
+        this.tokenValidator = tokenValidator;
     }
 
     public static ApiServer start(Config config) throws IOException, InterruptedException {
         Files.createDirectories(config.dataDir());
         Store store = EmbeddedStore.open(config.dataDir().resolve("store"));
+        TokenValidator tokenValidator = null;
         try {
             ClusterPki pki = ClusterPki.loadOrCreate(config.dataDir().resolve("pki"), ClusterPki.defaultServerNames());
             Clock clock = Clock.systemUTC();
@@ -78,8 +93,14 @@ public final class ApiServer implements AutoCloseable {
             String address = (config.bindAddress().equals("0.0.0.0") ? "127.0.0.1" : config.bindAddress());
             ApiHandler handler = new ApiHandler(registry, new SchemaObjectChecks(), SchemaObjectChecks.openApi(), metrics,
                     config.bookmarkInterval(), serving::get, address + ":" + config.port(), clock);
+            // Certificates first: a request that presents both is the certificate's holder, and needs no Keystone call.
+            List<Authenticator> authenticators = new ArrayList<>(List.of(new ClientCertificateAuthenticator()));
+            if (config.tokenValidator() != null) {
+                tokenValidator = config.tokenValidator().create(store);
+                authenticators.add(new KeystoneAuthenticator(tokenValidator));
+            }
             HttpServer http = new HttpServer(new InetSocketAddress(config.bindAddress(), config.port()), tls(pki),
-                    List.of(new ClientCertificateAuthenticator()), handler, ApiException.FORMAT);
+                    List.copyOf(authenticators), handler, ApiException.FORMAT);
             int port = http.port();
             String url = "https://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
             Kubeconfig.write(config.dataDir().resolve("admin.kubeconfig"), "hypernetes", url, pki.ca(), "admin", pki.admin());
@@ -89,12 +110,13 @@ public final class ApiServer implements AutoCloseable {
                     "system:kube-controller-manager", pki.issueClient("system:kube-controller-manager", "system:masters"));
             ScheduledExecutorService compactor = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().daemon().name("compactor").factory());
-            ApiServer server = new ApiServer(config, store, http, pki, compactor);
+            ApiServer server = new ApiServer(config, store, http, pki, compactor, tokenValidator);
             server.scheduleCompaction();
             serving.set(true);
             log.info("serving on {} (data in {})", url, config.dataDir());
             return server;
         } catch (IOException | InterruptedException | RuntimeException e) {
+            if (tokenValidator != null) tokenValidator.close();
             store.close();
             throw e;
         }
@@ -156,6 +178,7 @@ public final class ApiServer implements AutoCloseable {
         if (!closed.compareAndSet(false, true)) return;
         compactor.shutdownNow();
         http.close();
+        if (tokenValidator != null) tokenValidator.close();
         store.close();
         log.info("stopped");
     }
