@@ -5,23 +5,36 @@ import io.hypernetes.api.json.Json;
 import io.hypernetes.api.json.Meta;
 import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.resource.ResourceTypes;
+import io.hypernetes.api.validation.FieldError;
 import io.hypernetes.apiserver.ApiException;
+import io.hypernetes.apiserver.authz.Access;
+import io.hypernetes.apiserver.authz.Projects;
+import io.hypernetes.apiserver.authz.Tenancy;
 import io.hypernetes.store.Store;
 import java.time.Clock;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
 /** Every served resource's {@link ResourceStore}, over one {@link Store}. */
 public final class Registry {
     /** Namespaces every cluster has, created on first start as Kubernetes' bootstrap controller does. */
-    public static final java.util.List<String> SYSTEM_NAMESPACES = java.util.List.of("default", "kube-system", "kube-public", "kube-node-lease");
+    public static final java.util.List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
     private final Store store;
+    private final Projects projects;
     private final Map<ResourceType, ResourceStore> stores = new LinkedHashMap<>();
 
+    // TEMPORARY until ApiServer passes the identity service's projects
     public Registry(Store store, ObjectRules rules, Clock clock) {
+        this(store, rules, clock, Projects.UNCHECKED);
+    }
+
+    /** @param projects which Keystone projects exist, for the tenants namespaces and networks name */
+    public Registry(Store store, ObjectRules rules, Clock clock, Projects projects) {
         this.store = store;
+        this.projects = projects;
         for (ResourceType t : ResourceTypes.ALL) stores.put(t, new ResourceStore(t, store, rules, clock, this));
     }
 
@@ -50,13 +63,84 @@ public final class Registry {
         }
     }
 
-    /** Kubernetes' NamespaceLifecycle admission: content goes only into namespaces that exist and are not terminating. */
-    void checkNamespaceAcceptsContent(ResourceType type, String namespace, String name) {
-        Optional<ObjectNode> ns = of(ResourceTypes.NAMESPACES).find(null, namespace);
-        if (ns.isEmpty()) throw ApiException.notFound(ResourceTypes.NAMESPACES, namespace);
-        if (Meta.deleting(ns.get()) && type != ResourceTypes.EVENTS) {
+    /**
+     * Kubernetes' NamespaceLifecycle admission: content goes only into namespaces that exist (for this request:
+     * another tenant's namespace does not) and are not terminating. Returns the namespace.
+     */
+    ObjectNode namespaceAcceptingContent(ResourceType type, String namespace, String name) {
+        ObjectNode ns = of(ResourceTypes.NAMESPACES).find(null, namespace)
+                .orElseThrow(() -> ApiException.notFound(ResourceTypes.NAMESPACES, namespace));
+        if (Meta.deleting(ns) && type != ResourceTypes.EVENTS) {
             throw ApiException.forbidden(type, name,
                     "unable to create new content in namespace " + namespace + " because it is being terminated");
+        }
+        return ns;
+    }
+
+    /**
+     * Records a new object's tenant (see {@link Tenancy}): a namespaced object takes its namespace's, whatever
+     * the client wrote; a namespace takes its creator's project, or for an administrator the tenant label it was
+     * given, which must name an existing project; a network must name the creator's own project unless an
+     * administrator creates it. A namespace's network must be one of its tenant's.
+     */
+    void assignTenant(ResourceType type, ObjectNode obj, ObjectNode namespace) {
+        Access access = Access.current();
+        if (type.namespaced()) {
+            setTenant(obj, Tenancy.tenantOf(ResourceTypes.NAMESPACES, namespace));
+        } else if (type == ResourceTypes.NAMESPACES) {
+            String given = Tenancy.tenantOf(type, obj);
+            String tenant = switch (access) {
+                case Access.Tenant t -> t.project();
+                case Access.All all -> given != null ? given : all.project();
+                case Access.Node node -> given;
+            };
+            if (given != null && !(access instanceof Access.Tenant) && !projects.exists(given)) {
+                throw ApiException.invalid(type, Meta.name(obj), List.of(FieldError.invalid(
+                        "metadata.labels[" + Tenancy.LABEL + "]", given, "must be the id of an existing Keystone project")));
+            }
+            setTenant(obj, tenant);
+            checkNetwork(obj, tenant);
+        } else if (type == ResourceTypes.NETWORKS) {
+            String tenant = Tenancy.tenantOf(type, obj);
+            if (access instanceof Access.Tenant t && tenant != null && !tenant.equals(t.project())) {
+                throw ApiException.forbidden(type, Meta.name(obj), "spec.tenantID must be your own project (" + t.project() + ")");
+            }
+            if (!(access instanceof Access.Tenant) && tenant != null && !projects.exists(tenant)) {
+                throw ApiException.invalid(type, Meta.name(obj), List.of(FieldError.invalid(
+                        "spec.tenantID", tenant, "must be the id of an existing Keystone project")));
+            }
+        }
+    }
+
+    /** An update keeps the object's tenant: it is set once, at creation. A namespace's new network is checked. */
+    void keepTenant(ResourceType type, ObjectNode updated, ObjectNode old) {
+        if (type == ResourceTypes.NETWORKS || type == ResourceTypes.NODES) return;
+        String tenant = Tenancy.tenantOf(type, old);
+        setTenant(updated, tenant);
+        if (type == ResourceTypes.NAMESPACES && !updated.path("spec").path("network").equals(old.path("spec").path("network"))) {
+            checkNetwork(updated, tenant);
+        }
+    }
+
+    private static void setTenant(ObjectNode obj, String tenant) {
+        ObjectNode meta = Meta.metadata(obj);
+        if (tenant != null) {
+            meta.withObject("/labels").put(Tenancy.LABEL, tenant);
+        } else if (meta.get("labels") instanceof ObjectNode labels) {
+            labels.remove(Tenancy.LABEL);
+            if (labels.isEmpty()) meta.remove("labels");
+        }
+    }
+
+    /** A tenant's namespace joins only a network of that tenant, which the caller must be able to see. */
+    private void checkNetwork(ObjectNode namespace, String tenant) {
+        String network = namespace.path("spec").path("network").asText("");
+        if (network.isEmpty()) return;
+        Optional<ObjectNode> found = of(ResourceTypes.NETWORKS).find(null, network);
+        String owner = found.map(n -> Tenancy.tenantOf(ResourceTypes.NETWORKS, n)).orElse(null);
+        if (found.isEmpty() || (tenant != null && !tenant.equals(owner))) {
+            throw ApiException.invalid(ResourceTypes.NAMESPACES, Meta.name(namespace), List.of(FieldError.invalid(
+                    "spec.network", network, found.isEmpty() ? "no such network" : "the network belongs to another tenant")));
         }
     }
 }

@@ -12,6 +12,7 @@ import io.hypernetes.api.resource.ResourceTypes;
 import io.hypernetes.api.schema.SchemaRegistry;
 import io.hypernetes.api.validation.FieldError;
 import io.hypernetes.apiserver.ApiException;
+import io.hypernetes.apiserver.authz.Access;
 import io.hypernetes.store.CompactedException;
 import io.hypernetes.store.FutureRevisionException;
 import io.hypernetes.store.KeyExistsException;
@@ -114,35 +115,63 @@ public final class ResourceStore {
     // ---- reads
 
     public ObjectNode get(String namespace, String name) {
-        return store.get(key(namespace, name)).map(this::decode).orElseThrow(() -> ApiException.notFound(type, name));
+        return find(namespace, name).orElseThrow(() -> ApiException.notFound(type, name));
     }
 
-    /** The object's stored JSON with its resourceVersion, without decoding it (see {@link StoredJson}). */
+    /**
+     * The object's stored JSON with its resourceVersion, without decoding it (see {@link StoredJson}) when the
+     * request sees everything; a restricted request decodes it to check that it may.
+     */
     public byte[] getJson(String namespace, String name) {
-        KeyValue kv = store.get(key(namespace, name)).orElseThrow(() -> ApiException.notFound(type, name));
+        KeyValue kv = visible(store.get(key(namespace, name))).orElseThrow(() -> ApiException.notFound(type, name));
         return StoredJson.withResourceVersion(kv.value(), kv.modRevision());
     }
 
+    /** The object, if it exists and the request's {@link Access} sees it. */
     public Optional<ObjectNode> find(String namespace, String name) {
-        return store.get(key(namespace, name)).map(this::decode);
+        return store.get(key(namespace, name)).map(this::decode).filter(this::sees);
+    }
+
+    private boolean sees(JsonNode obj) {
+        return Access.current().sees(type, obj);
+    }
+
+    private Optional<KeyValue> visible(Optional<KeyValue> kv) {
+        Access access = Access.current();
+        return access.unrestricted() ? kv : kv.filter(k -> access.sees(type, decode(k)));
+    }
+
+    /** The request's visibility as a predicate on objects, null when it sees everything (what watches filter by). */
+    public Predicate<JsonNode> visibility() {
+        Access access = Access.current();
+        return access.unrestricted() ? null : obj -> access.sees(type, obj);
     }
 
     /** One page of a list. {@code continueToken} is what the previous page returned (null for the first). */
     public record Page<T>(List<T> items, long revision, String continueToken, Long remaining) {}
 
+    /** One page of the objects that pass {@code filter} (null for all) and that the request sees. */
     public Page<ObjectNode> list(String namespace, Predicate<JsonNode> filter, int limit, String continueToken, long atRevision) {
-        return scan(namespace, limit, continueToken, atRevision, filter == null, kv -> {
+        Predicate<JsonNode> all = both(filter, visibility());
+        return scan(namespace, limit, continueToken, atRevision, all == null, kv -> {
             ObjectNode obj = decode(kv);
-            return filter == null || filter.test(obj) ? obj : null;
+            return all == null || all.test(obj) ? obj : null;
         });
+    }
+
+    private static Predicate<JsonNode> both(Predicate<JsonNode> a, Predicate<JsonNode> b) {
+        return a == null ? b : b == null ? a : a.and(b);
     }
 
     /**
      * All objects of a page as their stored JSON with the resourceVersion filled in, without decoding them: the
-     * fast path for lists without selectors answered in JSON.
+     * fast path for lists without selectors answered in JSON. A request that does not see everything pays a
+     * decode per object to be filtered.
      */
     public Page<byte[]> listJson(String namespace, int limit, String continueToken, long atRevision) {
-        return scan(namespace, limit, continueToken, atRevision, true, kv -> StoredJson.withResourceVersion(kv.value(), kv.modRevision()));
+        Predicate<JsonNode> visible = visibility();
+        return scan(namespace, limit, continueToken, atRevision, visible == null,
+                kv -> visible == null || visible.test(decode(kv)) ? StoredJson.withResourceVersion(kv.value(), kv.modRevision()) : null);
     }
 
     /** Pages through the keys of a namespace (or all) at one revision; {@code item} returns null to leave one out. */
@@ -245,15 +274,17 @@ public final class ResourceStore {
         if (hasSpec()) meta.put("generation", 1);
         else meta.remove("generation");
         strategy.prepareForCreate(obj);
+        ObjectNode namespaceObject = type.namespaced() ? registry.namespaceAcceptingContent(type, namespace, Meta.name(obj)) : null;
         rules.applyDefaults(type, obj);
         if (fieldManager != null) recordOwnership(null, obj, fieldManager, Part.MAIN, now);
+        // after ownership: the tenant is the server's to set, not a field the creator manages
+        registry.assignTenant(type, obj, namespaceObject);
         rules.applyCreateDefaults(type, obj);
 
         for (int attempt = 0; ; attempt++) {
             if (generated) meta.put("name", Meta.text(obj, "generateName") + randomSuffix());
             List<FieldError> errors = rules.validateCreate(type, obj);
             if (!errors.isEmpty()) throw ApiException.invalid(type, Meta.name(obj), errors);
-            if (type.namespaced()) registry.checkNamespaceAcceptsContent(type, namespace, Meta.name(obj));
             if (dryRun) {
                 if (find(namespace, Meta.name(obj)).isPresent()) throw ApiException.alreadyExists(type, Meta.name(obj));
                 return obj;
@@ -352,10 +383,12 @@ public final class ResourceStore {
         while (true) {
             KeyValue kv = store.get(key).orElseThrow(() -> ApiException.notFound(type, name));
             ObjectNode old = decode(kv);
+            if (!sees(old)) throw ApiException.notFound(type, name);
             if (requiredVersion != null && !requiredVersion.equals(Long.toString(kv.modRevision()))) {
                 throw ApiException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
             }
             ObjectNode updated = change.apply(old.deepCopy());
+            registry.keepTenant(type, updated, old);
             String newRv = Meta.resourceVersion(updated);
             if (requiredVersion == null && !newRv.isEmpty() && !newRv.equals(Long.toString(kv.modRevision()))) {
                 throw ApiException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
@@ -536,6 +569,7 @@ public final class ResourceStore {
         while (true) {
             KeyValue kv = store.get(key).orElseThrow(() -> ApiException.notFound(type, name));
             ObjectNode obj = decode(kv);
+            if (!sees(obj)) throw ApiException.notFound(type, name);
             if (options.uid() != null && !options.uid().equals(Meta.uid(obj))) {
                 throw ApiException.conflict(type, name, "Precondition failed: UID in precondition: " + options.uid()
                         + ", UID in object meta: " + Meta.uid(obj));

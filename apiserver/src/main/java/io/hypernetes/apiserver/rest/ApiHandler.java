@@ -1,7 +1,10 @@
 package io.hypernetes.apiserver.rest;
 
 import io.hypernetes.api.json.Json;
+import io.hypernetes.api.resource.ResourceTypes;
 import io.hypernetes.apiserver.ApiException;
+import io.hypernetes.apiserver.authz.Access;
+import io.hypernetes.apiserver.authz.Authorizer;
 import io.hypernetes.http.Handler;
 import io.hypernetes.http.HttpExchange;
 import io.hypernetes.apiserver.registry.Registry;
@@ -29,6 +32,8 @@ public final class ApiHandler implements Handler {
     private static final Duration[] BUCKETS = Arrays.stream(new double[] {0.005, 0.025, 0.05, 0.1, 0.2, 0.4, 0.6, 0.8, 1.0,
             1.25, 1.5, 2, 3, 4, 5, 6, 8, 10, 15, 20, 30, 45, 60}).mapToObj(s -> Duration.ofNanos((long) (s * 1e9))).toArray(Duration[]::new);
 
+    private final Registry registry;
+    private final Authorizer authorizer = new Authorizer();
     private final ResourceHandler resources;
     private final WatchHandler watches;
     private final PrometheusMeterRegistry metrics;
@@ -38,6 +43,7 @@ public final class ApiHandler implements Handler {
 
     public ApiHandler(Registry registry, ObjectChecks checks, OpenApiDocuments openApi, PrometheusMeterRegistry metrics,
             Duration bookmarkInterval, BooleanSupplier ready, String serverAddress, Clock clock) {
+        this.registry = registry;
         this.watches = new WatchHandler(registry.store(), checks, bookmarkInterval);
         this.resources = new ResourceHandler(registry, checks, watches, clock);
         this.metrics = metrics;
@@ -70,7 +76,12 @@ public final class ApiHandler implements Handler {
         if (!ex.user().authenticated()) throw ApiException.unauthorized();
         if (!ex.method().equals("GET") && !path.startsWith("/api/v1/")) throw ApiException.methodNotAllowed(ex.method() + " is not supported on " + path);
         switch (path) {
-            case "/metrics" -> ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
+            case "/metrics" -> {
+                if (!authorizer.administers(ex.user())) {
+                    throw new ApiException(403, "Forbidden", "forbidden: User \"" + ex.user().name() + "\" cannot get path \"/metrics\"", null);
+                }
+                ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));
+            }
             case "/api" -> discovery(ex, Discovery.apiVersions(serverAddress));
             case "/apis" -> discovery(ex, Discovery.apiGroupList());
             case "/api/v1" -> discovery(ex, Discovery.coreResources());
@@ -94,7 +105,12 @@ public final class ApiHandler implements Handler {
         String verb = ResourceHandler.verb(ex.method(), t, ex);
         long start = System.nanoTime();
         try {
-            resources.handle(ex, t);
+            Access access = authorizer.authorize(ex.user(), rbacVerb(verb), t.type(), t.namespace(), t.name(),
+                    t.subresource(), as -> ScopedValue.where(Access.CURRENT, as).call(() -> targetExists(t)));
+            ScopedValue.where(Access.CURRENT, access).call(() -> {
+                resources.handle(ex, t);
+                return null;
+            });
         } finally {
             String resource = t.type().plural();
             String sub = t.subresource() == null ? "" : t.subresource();
@@ -110,6 +126,22 @@ public final class ApiHandler implements Handler {
                 if (took.toMillis() > 1000) log.warn("slow request: {} {} took {} ms", verb, path, took.toMillis());
             }
         }
+    }
+
+    /** The verb as authorization names it: RBAC says create and update where metrics say POST and PUT. */
+    private static String rbacVerb(String verb) {
+        return switch (verb) {
+            case "POST" -> "create";
+            case "PUT" -> "update";
+            default -> verb.toLowerCase(java.util.Locale.ROOT);
+        };
+    }
+
+    /** Whether the request's namespace, or its named cluster-scoped object, exists for the current access. */
+    private boolean targetExists(Target t) {
+        if (t.namespace() != null) return registry.of(ResourceTypes.NAMESPACES).find(null, t.namespace()).isPresent();
+        if (t.name() != null) return registry.of(t.type()).find(null, t.name()).isPresent();
+        return true;
     }
 
     private void discovery(HttpExchange ex, com.fasterxml.jackson.databind.JsonNode doc) {

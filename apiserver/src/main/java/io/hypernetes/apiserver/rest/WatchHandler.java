@@ -65,7 +65,10 @@ final class WatchHandler {
         watch(ex, t, resources, ResourceHandler.selector(checks, ex, t));
     }
 
-    private void watch(HttpExchange ex, Target t, ResourceStore resources, Predicate<JsonNode> filter) throws InterruptedException {
+    private void watch(HttpExchange ex, Target t, ResourceStore resources, Predicate<JsonNode> selected) throws InterruptedException {
+        // the initial list filters by visibility itself; changes are filtered here, on both sides, like selectors
+        Predicate<JsonNode> visible = resources.visibility();
+        Predicate<JsonNode> filter = visible == null ? selected : selected == null ? visible : visible.and(selected);
         MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
         String rv = ex.query("resourceVersion");
         long from = ResourceHandler.parseResourceVersion(rv);
@@ -85,7 +88,7 @@ final class WatchHandler {
         List<ObjectNode> initial = List.of();
         long start;
         if (from == 0 || initialEvents) {
-            ResourceStore.Page<ObjectNode> page = resources.list(t.namespace(), filter, 0, null, 0);
+            ResourceStore.Page<ObjectNode> page = resources.list(t.namespace(), selected, 0, null, 0);
             initial = page.items();
             start = page.revision() + 1;
         } else {

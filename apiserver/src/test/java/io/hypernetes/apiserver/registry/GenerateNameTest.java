@@ -9,6 +9,7 @@ import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.resource.ResourceTypes;
 import io.hypernetes.api.validation.FieldError;
 import io.hypernetes.apiserver.ApiException;
+import io.hypernetes.apiserver.authz.Projects;
 import io.hypernetes.store.KeyExistsException;
 import io.hypernetes.store.KeyValue;
 import io.hypernetes.store.RangeResult;
@@ -78,7 +79,7 @@ class GenerateNameTest {
     void collisionIsRetriedWithANewName(@TempDir Path dir) {
         try (Store real = EmbeddedStore.open(dir)) {
             Crowded store = new Crowded(real, new AtomicInteger(3), new java.util.ArrayList<>());
-            Registry registry = new Registry(store, NO_RULES, Clock.systemUTC());
+            Registry registry = new Registry(store, NO_RULES, Clock.systemUTC(), Projects.UNCHECKED);
             registry.bootstrap();
             ObjectNode created = registry.of(ResourceTypes.CONFIGMAPS).create("default", generated(), false, ResourceStore.SERVER_MANAGER);
             assertThat(store.tried()).hasSize(4);
@@ -92,7 +93,7 @@ class GenerateNameTest {
     void givesUpAfterAFewAttempts(@TempDir Path dir) {
         try (Store real = EmbeddedStore.open(dir)) {
             Crowded store = new Crowded(real, new AtomicInteger(1000), new java.util.ArrayList<>());
-            Registry registry = new Registry(store, NO_RULES, Clock.systemUTC());
+            Registry registry = new Registry(store, NO_RULES, Clock.systemUTC(), Projects.UNCHECKED);
             registry.bootstrap();
             long before = real.revision();
             assertThatThrownBy(() -> registry.of(ResourceTypes.CONFIGMAPS).create("default", generated(), false, ResourceStore.SERVER_MANAGER))
