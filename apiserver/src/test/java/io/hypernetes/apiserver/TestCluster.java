@@ -34,9 +34,23 @@ final class TestCluster implements AutoCloseable, AfterAllCallback {
     }
 
     static TestCluster start(Duration bookmarkInterval, Duration compactionInterval) {
+        return start(bookmarkInterval, compactionInterval, null);
+    }
+
+    /**
+     * A cluster that also accepts Keystone bearer tokens, validated by what {@code tokens} makes over the server's
+     * store (e.g. an {@code InProcessTokenValidator} over {@code Identity.open(store, dir, clock)}).
+     */
+    static TestCluster start(io.hypernetes.apiserver.auth.TokenValidator.Factory tokens) {
+        return start(Duration.ofSeconds(1), Duration.ofMinutes(5), tokens);
+    }
+
+    static TestCluster start(Duration bookmarkInterval, Duration compactionInterval,
+            io.hypernetes.apiserver.auth.TokenValidator.Factory tokens) {
         try {
             Path dir = Files.createTempDirectory("hypernetes-test");
-            return new TestCluster(dir, ApiServer.start(new ApiServer.Config(dir, "127.0.0.1", 0, bookmarkInterval, compactionInterval)));
+            return new TestCluster(dir, ApiServer.start(
+                    new ApiServer.Config(dir, "127.0.0.1", 0, bookmarkInterval, compactionInterval, tokens)));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {

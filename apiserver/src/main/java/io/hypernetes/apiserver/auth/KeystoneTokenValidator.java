@@ -54,18 +54,14 @@ public final class KeystoneTokenValidator implements TokenValidator {
      * @param caCert PEM file of the CA(s) to trust for it, or null for the JDK's default trust store
      */
     public KeystoneTokenValidator(URI keystone, Path caCert) {
-        this(keystone, client(caCert));
-    }
-
-    KeystoneTokenValidator(URI keystone, HttpClient http) {
         Objects.requireNonNull(keystone);
-        String base = keystone.toString().replaceAll("/+$", "");
         if (keystone.getScheme() == null || keystone.getHost() == null) {
             throw new IllegalArgumentException("keystone URL must be absolute, e.g. https://keystone:5000/v3: " + keystone);
         }
+        String base = keystone.toString().replaceAll("/+$", "");
         // nocatalog: the catalog is all we would throw away, and it is most of the body.
         this.tokens = URI.create(base + "/auth/tokens?nocatalog");
-        this.http = http;
+        this.http = client(caCert);
     }
 
     private static HttpClient client(Path caCert) {
@@ -145,12 +141,14 @@ public final class KeystoneTokenValidator implements TokenValidator {
      * @throws IdentityUnavailableException if the body is not a token: a 200 we cannot read is no verdict
      */
     static Validated parse(byte[] body) {
-        JsonNode t;
+        JsonNode root;
         try {
-            t = Json.parse(body).path("token");
+            root = Json.parse(body);
         } catch (IOException e) {
             throw new IdentityUnavailableException("Keystone's token body is not JSON: " + e.getMessage(), e);
         }
+        if (root == null) throw new IdentityUnavailableException("Keystone answered 200 with an empty body");
+        JsonNode t = root.path("token");
         JsonNode user = t.path("user");
         String userId = required(user, "id", "token.user.id");
         String userName = required(user, "name", "token.user.name");
