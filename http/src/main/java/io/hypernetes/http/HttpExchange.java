@@ -20,6 +20,7 @@ import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.util.concurrent.Future;
 import io.netty.util.concurrent.GenericFutureListener;
 import java.io.Closeable;
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -104,6 +105,14 @@ public final class HttpExchange {
 
     public User user() {
         return user;
+    }
+
+    /**
+     * The peer of the TCP connection (there is no proxy in front of these services, so this is the client):
+     * what per-source limits such as login throttling key on. Null once the connection is gone.
+     */
+    public InetSocketAddress remoteAddress() {
+        return channel.remoteAddress() instanceof InetSocketAddress a ? a : null;
     }
 
     /** The status code sent, 0 until a response started. */

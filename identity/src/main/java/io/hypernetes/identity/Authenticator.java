@@ -105,6 +105,18 @@ public final class Authenticator {
         return user;
     }
 
+    /**
+     * Checks a user's password exactly as {@link #authenticate} does (the same uniform refusal, the same
+     * throttling per user and source, a disabled account refused), without issuing a token: the proof
+     * {@code POST /v3/users/{id}/password} asks for before a password changes.
+     *
+     * @throws AuthenticationException the user is unknown, disabled, or the password is wrong (401)
+     * @throws ThrottledException too many wrong passwords from this source for this user (429)
+     */
+    public User verifyPassword(String userId, String password, String source) {
+        return checkPassword(new AuthRequest.Password(new UserRef.ById(userId), password), source);
+    }
+
     /** The enabled projects the token's user may scope to ({@code GET /v3/auth/projects}). */
     public List<Project> projectsFor(String token) {
         Token t = tokens.validate(token);

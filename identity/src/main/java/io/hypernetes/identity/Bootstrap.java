@@ -71,6 +71,8 @@ public final class Bootstrap {
             user = directory.createUser(User.of(ADMIN, domain.id(), passwords.hash(password)));
             generated = Optional.of(password);
             LOG.info("bootstrap: created user admin ({}); credentials in {}", user.id(), openrc);
+        } else {
+            refreshOpenrc(openrc, authUrl, caCert);
         }
         directory.grant(new RoleAssignment(admin.id(), user.id(), Scope.project(project.id())));
         return new Result(generated, openrc);
@@ -115,14 +117,54 @@ public final class Bootstrap {
         return "'" + s.replace("'", "'\\''") + "'";
     }
 
-    /** Written to a 0600 temporary file, forced, then renamed: never a moment where the password is world-readable. */
+    /**
+     * Points an existing rc file at where the service is now: a server started with port 0, or moved, must not
+     * leave the administrator's rc file naming a dead endpoint. Only the {@code OS_AUTH_URL} and {@code OS_CACERT}
+     * lines are rewritten (the password and anything the operator added stay); an unchanged file is not touched.
+     */
+    static void refreshOpenrc(Path openrc, URI authUrl, Path caCert) {
+        if (!Files.isRegularFile(openrc)) return;
+        try {
+            String current = Files.readString(openrc, StandardCharsets.UTF_8);
+            String authLine = "export OS_AUTH_URL=" + shellQuote(authUrl.toString());
+            String caLine = caCert == null ? null : "export OS_CACERT=" + shellQuote(caCert.toAbsolutePath().toString());
+            StringBuilder next = new StringBuilder();
+            boolean sawCa = false;
+            for (String line : current.split("\n", -1)) {
+                if (line.startsWith("export OS_AUTH_URL=")) {
+                    line = authLine;
+                } else if (line.startsWith("export OS_CACERT=")) {
+                    sawCa = true;
+                    if (caLine == null) continue;
+                    line = caLine;
+                }
+                next.append(line).append('\n');
+            }
+            next.setLength(next.length() - 1); // split kept the text after the last newline as a final element
+            if (caLine != null && !sawCa) {
+                if (!next.isEmpty() && next.charAt(next.length() - 1) != '\n') next.append('\n');
+                next.append(caLine).append('\n');
+            }
+            if (next.toString().equals(current)) return;
+            writeAtomically(openrc, next.toString());
+            LOG.info("bootstrap: {} now points at {}", openrc, authUrl);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot update " + openrc, e);
+        }
+    }
+
     private static void writeOpenrc(Path openrc, URI authUrl, String password, Path caCert, Domain domain) {
+        writeAtomically(openrc, openrc(authUrl, password, caCert, domain));
+    }
+
+    /** Written to a 0600 temporary file, forced, then renamed: never a moment where the password is world-readable. */
+    private static void writeAtomically(Path openrc, String content) {
         try {
             Files.createDirectories(openrc.getParent());
             Path tmp = openrc.resolveSibling(OPENRC + ".tmp");
             Files.deleteIfExists(tmp);
             Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            Files.writeString(tmp, openrc(authUrl, password, caCert, domain), StandardCharsets.UTF_8);
+            Files.writeString(tmp, content, StandardCharsets.UTF_8);
             try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
                 channel.force(true);
             }
