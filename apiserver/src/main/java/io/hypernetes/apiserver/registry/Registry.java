@@ -24,6 +24,7 @@ public final class Registry {
 
     private final Store store;
     private final Projects projects;
+    private final TenantQuota quota;
     private final Map<ResourceType, ResourceStore> stores = new LinkedHashMap<>();
 
     // TEMPORARY until ApiServer passes the identity service's projects
@@ -35,11 +36,16 @@ public final class Registry {
     public Registry(Store store, ObjectRules rules, Clock clock, Projects projects) {
         this.store = store;
         this.projects = projects;
+        this.quota = new TenantQuota(store);
         for (ResourceType t : ResourceTypes.ALL) stores.put(t, new ResourceStore(t, store, rules, clock, this));
     }
 
     public Store store() {
         return store;
+    }
+
+    TenantQuota quota() {
+        return quota;
     }
 
     public ResourceStore of(ResourceType type) {

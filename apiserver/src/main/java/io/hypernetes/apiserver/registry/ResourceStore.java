@@ -287,11 +287,15 @@ public final class ResourceStore {
             if (!errors.isEmpty()) throw ApiException.invalid(type, Meta.name(obj), errors);
             if (dryRun) {
                 if (find(namespace, Meta.name(obj)).isPresent()) throw ApiException.alreadyExists(type, Meta.name(obj));
+                registry.quota().admit(type, obj).run();
                 return obj;
             }
-            // addresses and ports the object takes are reserved before it is written and given back if it is not
-            Runnable unreserve = strategy.reserve(obj, store);
+            // the tenant's quota holds its lock until the write is done; addresses and ports the object takes are
+            // reserved before it is written and given back if it is not
+            Runnable admitted = registry.quota().admit(type, obj);
+            Runnable unreserve = () -> {};
             try {
+                unreserve = strategy.reserve(obj, store);
                 KeyValue kv = store.create(key(namespace, Meta.name(obj)), encode(obj));
                 meta.put("resourceVersion", Long.toString(kv.modRevision()));
                 return obj;
@@ -301,6 +305,8 @@ public final class ResourceStore {
             } catch (RuntimeException e) {
                 unreserve.run();
                 throw e;
+            } finally {
+                admitted.run();
             }
         }
     }

@@ -1,0 +1,187 @@
+package io.hypernetes.apiserver.registry;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hypernetes.api.json.Meta;
+import io.hypernetes.api.quantity.Quantity;
+import io.hypernetes.api.quantity.QuantityFormatException;
+import io.hypernetes.api.resource.ResourceType;
+import io.hypernetes.api.resource.ResourceTypes;
+import io.hypernetes.apiserver.ApiException;
+import io.hypernetes.apiserver.authz.Tenancy;
+import io.hypernetes.store.KeyValue;
+import io.hypernetes.store.Store;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-tenant limits on namespaces, pods, CPU and memory, enforced when a namespace or pod is created.
+ *
+ * <p>The limits are data an administrator edits with kubectl: the ConfigMap {@code kube-system/tenant-quotas},
+ * whose key {@code default} applies to every tenant and whose key {@code <project id>} replaces it for one
+ * tenant, each value a list such as {@code namespaces=10,pods=100,cpu=32,memory=64Gi} (a resource left out is
+ * unlimited; no ConfigMap, no limits, as Kubernetes has no quota until one is created). A tenant-level limit
+ * rather than a ResourceQuota per namespace, because a tenant could otherwise escape any per-namespace limit by
+ * creating more namespaces.
+ *
+ * <p>A pod counts what its VM is given: the sum of its containers' limits (requests where no limit is set),
+ * and {@value #DEFAULT_POD_CPU} CPU / {@value #DEFAULT_POD_MEMORY} of memory for a pod that names none, the
+ * size of a default pod VM. Pods that finished (Succeeded, Failed) count nothing, as in Kubernetes.
+ *
+ * <p>Usage is counted from the store at admission, under a lock per tenant held until the new object is
+ * written, so concurrent creates of one tenant cannot both take the last unit. The count reads the tenant's
+ * namespaces only; with one API server process (the embedded store) that is exact. Several API servers over
+ * etcd would need the usage kept in a store key updated by compare-and-swap, as Kubernetes keeps it in a
+ * ResourceQuota's status.
+ */
+final class TenantQuota {
+    private static final Logger log = LoggerFactory.getLogger(TenantQuota.class);
+    static final String CONFIG_KEY = "/registry/configmaps/kube-system/tenant-quotas";
+    static final String DEFAULT_POD_CPU = "1";
+    static final String DEFAULT_POD_MEMORY = "128Mi";
+    private static final List<String> RESOURCES = List.of("namespaces", "pods", "cpu", "memory");
+
+    private final Store store;
+    private final ReentrantLock[] locks = new ReentrantLock[64];
+
+    TenantQuota(Store store) {
+        this.store = store;
+        for (int i = 0; i < locks.length; i++) locks[i] = new ReentrantLock();
+    }
+
+    /**
+     * Checks that creating {@code obj} keeps its tenant within its limits. On success the tenant's lock is held
+     * and the returned action releases it: call it once the object is written (or not).
+     */
+    Runnable admit(ResourceType type, ObjectNode obj) {
+        if (type != ResourceTypes.NAMESPACES && type != ResourceTypes.PODS) return () -> {};
+        String tenant = Tenancy.tenantOf(type, obj);
+        if (tenant == null) return () -> {};
+        Map<String, Quantity> limits = limits(tenant);
+        if (limits.isEmpty()) return () -> {};
+        ReentrantLock lock = locks[Math.floorMod(tenant.hashCode(), locks.length)];
+        lock.lock();
+        try {
+            Map<String, Quantity> requested = type == ResourceTypes.NAMESPACES ? Map.of("namespaces", one()) : podUsage(obj);
+            Map<String, Quantity> used = usage(tenant, requested.keySet());
+            List<String> over = new ArrayList<>();
+            for (var r : requested.entrySet()) {
+                Quantity limit = limits.get(r.getKey());
+                if (limit != null && used.get(r.getKey()).add(r.getValue()).compareTo(limit) > 0) over.add(r.getKey());
+            }
+            if (!over.isEmpty()) {
+                throw ApiException.forbidden(type, Meta.name(obj), "exceeded quota: tenant " + tenant
+                        + ", requested: " + describe(requested, over) + ", used: " + describe(used, over)
+                        + ", limited: " + describe(limits, over));
+            }
+            return lock::unlock;
+        } catch (RuntimeException e) {
+            lock.unlock();
+            throw e;
+        }
+    }
+
+    private static Quantity one() {
+        return Quantity.parse("1");
+    }
+
+    private static String describe(Map<String, Quantity> values, List<String> keys) {
+        List<String> parts = new ArrayList<>();
+        for (String k : keys) parts.add(k + "=" + values.get(k));
+        return String.join(",", parts);
+    }
+
+    /** The tenant's limits: its own entry, else the default; an unreadable entry is logged and means none. */
+    Map<String, Quantity> limits(String tenant) {
+        KeyValue kv = store.get(CONFIG_KEY).orElse(null);
+        if (kv == null) return Map.of();
+        JsonNode data = ResourceStore.decode(kv.value(), kv.modRevision()).path("data");
+        JsonNode entry = data.has(tenant) ? data.get(tenant) : data.get("default");
+        if (entry == null || !entry.isTextual()) return Map.of();
+        try {
+            return parse(entry.asText());
+        } catch (IllegalArgumentException e) {
+            log.warn("kube-system/tenant-quotas: ignoring the entry for {}: {}", tenant, e.getMessage());
+            return Map.of();
+        }
+    }
+
+    /** {@code namespaces=10,pods=100,cpu=32,memory=64Gi}: resources from {@link #RESOURCES}, quantities as Kubernetes writes them. */
+    static Map<String, Quantity> parse(String text) {
+        Map<String, Quantity> limits = new LinkedHashMap<>();
+        for (String part : text.split(",")) {
+            if (part.isBlank()) continue;
+            int eq = part.indexOf('=');
+            String name = eq < 0 ? part.trim() : part.substring(0, eq).trim();
+            if (eq < 0 || !RESOURCES.contains(name)) {
+                throw new IllegalArgumentException("expected resource=quantity with resource one of " + RESOURCES + ", got \"" + part.trim() + "\"");
+            }
+            try {
+                Quantity q = Quantity.parse(part.substring(eq + 1).trim());
+                if (q.signum() < 0) throw new IllegalArgumentException(name + " must not be negative");
+                limits.put(name, q);
+            } catch (QuantityFormatException e) {
+                throw new IllegalArgumentException(name + ": " + e.getMessage());
+            }
+        }
+        return limits;
+    }
+
+    /** What a pod's VM is given (see the class comment). */
+    static Map<String, Quantity> podUsage(JsonNode pod) {
+        Quantity cpu = Quantity.ZERO;
+        Quantity memory = Quantity.ZERO;
+        for (JsonNode c : pod.path("spec").path("containers")) {
+            cpu = cpu.add(resource(c.path("resources"), "cpu"));
+            memory = memory.add(resource(c.path("resources"), "memory"));
+        }
+        Map<String, Quantity> usage = new LinkedHashMap<>();
+        usage.put("pods", one());
+        usage.put("cpu", cpu.isZero() ? Quantity.parse(DEFAULT_POD_CPU) : cpu);
+        usage.put("memory", memory.isZero() ? Quantity.parse(DEFAULT_POD_MEMORY) : memory);
+        return usage;
+    }
+
+    private static Quantity resource(JsonNode resources, String name) {
+        JsonNode v = resources.path("limits").path(name);
+        if (v.isMissingNode() || v.isNull()) v = resources.path("requests").path(name);
+        if (v.isMissingNode() || v.isNull()) return Quantity.ZERO;
+        try {
+            return Quantity.fromJson(v);
+        } catch (QuantityFormatException e) {
+            return Quantity.ZERO; // validation refuses such a pod anyway
+        }
+    }
+
+    /** The tenant's current usage of {@code resources}, counted from the store. */
+    private Map<String, Quantity> usage(String tenant, java.util.Set<String> resources) {
+        Map<String, Quantity> used = new LinkedHashMap<>();
+        for (String r : resources) used.put(r, Quantity.ZERO);
+        List<String> namespaces = new ArrayList<>();
+        for (KeyValue kv : scan("/registry/namespaces/")) {
+            if (tenant.equals(Tenancy.tenantOf(ResourceTypes.NAMESPACES, ResourceStore.decode(kv.value(), kv.modRevision())))) {
+                namespaces.add(kv.key().substring("/registry/namespaces/".length()));
+            }
+        }
+        if (resources.contains("namespaces")) used.put("namespaces", Quantity.parse(Integer.toString(namespaces.size())));
+        if (!resources.contains("pods")) return used;
+        for (String ns : namespaces) {
+            for (KeyValue kv : scan("/registry/pods/" + ns + "/")) {
+                ObjectNode pod = ResourceStore.decode(kv.value(), kv.modRevision());
+                String phase = pod.path("status").path("phase").asText("");
+                if (phase.equals("Succeeded") || phase.equals("Failed")) continue;
+                podUsage(pod).forEach((r, q) -> used.computeIfPresent(r, (k, u) -> u.add(q)));
+            }
+        }
+        return used;
+    }
+
+    private List<KeyValue> scan(String prefix) {
+        return store.range(prefix, Store.prefixEnd(prefix), 0, 0).kvs();
+    }
+}
