@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Domains, projects, users, roles, grants and role assignments: Keystone's CRUD over the {@link Directory}.
@@ -406,7 +407,7 @@ final class DirectoryResource {
         }
         boolean none = call.query("group.id") != null || call.query("scope.OS-INHERIT:inherited_to") != null
                 || call.query("scope.system") != null
-                || List.of(userId, projectId, domainId, roleId).stream().anyMatch(v -> v != null && !ID.matcher(v).matches());
+                || Stream.of(userId, projectId, domainId, roleId).anyMatch(v -> v != null && !ID.matcher(v).matches());
         boolean names = call.flag("include_names");
         List<ObjectNode> out = none ? List.of()
                 : directory.assignments(new AssignmentFilter(userId, projectId, domainId, roleId)).stream()
