@@ -125,7 +125,7 @@ class AuthApiTest {
                 + unscoped.token() + "\"}}, \"scope\": {\"project\": {\"id\": \"" + alice.projectId() + "\"}}}}");
         assertThat(r.status()).isEqualTo(201);
         JsonNode t = r.json().path("token");
-        assertThat(t.path("methods").toString()).isEqualTo("[\"password\",\"token\"]");
+        assertThat(t.path("methods").toString()).isEqualTo("[\"token\",\"password\"]");
         assertThat(t.path("audit_ids")).hasSize(2);
         assertThat(t.path("project").path("id").asText()).isEqualTo(alice.projectId());
         assertThat(t.path("expires_at").asText()).isEqualTo(unscoped.json().path("token").path("expires_at").asText());
