@@ -52,7 +52,7 @@ final class TestServer implements AutoCloseable {
         return new TestServer(dir, kubernetesUrl, port);
     }
 
-    static SSLContext trusting(Path caCert) throws Exception {
+    static SSLContext trusting(Path caCert) throws IOException, java.security.GeneralSecurityException {
         KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
         trust.load(null, null);
         try (InputStream in = Files.newInputStream(caCert)) {
@@ -125,6 +125,18 @@ final class TestServer implements AutoCloseable {
 
     Response post(String path, String token, String body) {
         return call("POST", path, token, body);
+    }
+
+    /** Sends bytes as they are over TLS (for requests no HTTP client would form) and returns the whole answer. */
+    String raw(String request) throws IOException {
+        try (javax.net.ssl.SSLSocket socket = (javax.net.ssl.SSLSocket) trusting(dir.resolve("pki/ca.crt")).getSocketFactory()
+                .createSocket("127.0.0.1", server.port())) {
+            socket.getOutputStream().write(request.getBytes(java.nio.charset.StandardCharsets.ISO_8859_1));
+            socket.getOutputStream().flush();
+            return new String(socket.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        } catch (java.security.GeneralSecurityException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     /** Password authentication by user and project name in the default domain (project null: unscoped). */
