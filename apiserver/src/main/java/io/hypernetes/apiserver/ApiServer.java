@@ -3,6 +3,7 @@ package io.hypernetes.apiserver;
 import io.hypernetes.apiserver.auth.ClientCertificateAuthenticator;
 import io.hypernetes.apiserver.auth.KeystoneAuthenticator;
 import io.hypernetes.apiserver.auth.TokenValidator;
+import io.hypernetes.apiserver.authz.Projects;
 import io.hypernetes.http.Authenticator;
 import io.hypernetes.http.HttpServer;
 import io.hypernetes.http.pki.ClusterPki;
@@ -83,7 +84,9 @@ public final class ApiServer implements AutoCloseable {
         try {
             ClusterPki pki = ClusterPki.loadOrCreate(config.dataDir().resolve("pki"), ClusterPki.defaultServerNames());
             Clock clock = Clock.systemUTC();
-            Registry registry = new Registry(store, new ApiObjectRules(), clock);
+            if (config.tokenValidator() != null) tokenValidator = config.tokenValidator().create(store);
+            Registry registry = new Registry(store, new ApiObjectRules(), clock,
+                    tokenValidator == null ? Projects.UNCHECKED : tokenValidator.projects());
             registry.bootstrap();
 
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
@@ -95,10 +98,7 @@ public final class ApiServer implements AutoCloseable {
                     config.bookmarkInterval(), serving::get, address + ":" + config.port(), clock);
             // Certificates first: a request that presents both is the certificate's holder, and needs no Keystone call.
             List<Authenticator> authenticators = new ArrayList<>(List.of(new ClientCertificateAuthenticator()));
-            if (config.tokenValidator() != null) {
-                tokenValidator = config.tokenValidator().create(store);
-                authenticators.add(new KeystoneAuthenticator(tokenValidator));
-            }
+            if (tokenValidator != null) authenticators.add(new KeystoneAuthenticator(tokenValidator));
             HttpServer http = new HttpServer(new InetSocketAddress(config.bindAddress(), config.port()), tls(pki),
                     List.copyOf(authenticators), handler, ApiException.FORMAT);
             int port = http.port();

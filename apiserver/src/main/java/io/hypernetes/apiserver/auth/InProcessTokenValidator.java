@@ -1,6 +1,9 @@
 package io.hypernetes.apiserver.auth;
 
+import io.hypernetes.apiserver.authz.Projects;
 import io.hypernetes.identity.Authenticator;
+import io.hypernetes.identity.Directory;
+import io.hypernetes.identity.Identity;
 import io.hypernetes.identity.IdentityException;
 import io.hypernetes.identity.Role;
 import io.hypernetes.identity.TokenBody;
@@ -14,9 +17,17 @@ import java.util.Optional;
  */
 public final class InProcessTokenValidator implements TokenValidator {
     private final Authenticator identity;
+    private final Directory directory;
 
-    public InProcessTokenValidator(Authenticator identity) {
-        this.identity = Objects.requireNonNull(identity);
+    public InProcessTokenValidator(Identity identity) {
+        this.identity = Objects.requireNonNull(identity.authenticator());
+        this.directory = identity.directory();
+    }
+
+    /** Projects as the identity service's directory holds them. */
+    @Override
+    public Projects projects() {
+        return id -> directory.project(id).isPresent();
     }
 
     @Override

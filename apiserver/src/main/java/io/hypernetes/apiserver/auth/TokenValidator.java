@@ -1,5 +1,6 @@
 package io.hypernetes.apiserver.auth;
 
+import io.hypernetes.apiserver.authz.Projects;
 import io.hypernetes.http.User;
 import io.hypernetes.store.Store;
 import java.time.Instant;
@@ -8,7 +9,7 @@ import java.util.Optional;
 
 /**
  * The {@code IdentityProvider} seam as the API server needs it: is this bearer token a valid Keystone token, and
- * if so whom does it stand for and until when. Two implementations: {@link InProcessTokenValidator} (the built-in
+ * if so whom does it stand for and until when; and which projects exist, for the tenants objects name. Two implementations: {@link InProcessTokenValidator} (the built-in
  * identity service in the same JVM) and {@link KeystoneTokenValidator} (any Keystone v3 over HTTPS).
  *
  * <p>"Invalid" and "could not tell" are kept apart because the caller caches them differently: an invalid token
@@ -34,6 +35,14 @@ public interface TokenValidator extends AutoCloseable {
      * @throws IdentityUnavailableException when the identity service could not be asked or answered nonsense
      */
     Optional<Validated> validate(String token);
+
+    /**
+     * Which Keystone projects exist. Unchecked by default: an external Keystone lists projects only to
+     * administrators, and only administrators can name a project other than their own (see {@link Projects}).
+     */
+    default Projects projects() {
+        return Projects.UNCHECKED;
+    }
 
     /** Releases connections; the default holds none. */
     @Override

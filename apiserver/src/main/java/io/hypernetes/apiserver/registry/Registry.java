@@ -27,11 +27,6 @@ public final class Registry {
     private final TenantQuota quota;
     private final Map<ResourceType, ResourceStore> stores = new LinkedHashMap<>();
 
-    // TEMPORARY until ApiServer passes the identity service's projects
-    public Registry(Store store, ObjectRules rules, Clock clock) {
-        this(store, rules, clock, Projects.UNCHECKED);
-    }
-
     /** @param projects which Keystone projects exist, for the tenants namespaces and networks name */
     public Registry(Store store, ObjectRules rules, Clock clock, Projects projects) {
         this.store = store;

@@ -132,6 +132,14 @@ public final class ResourceStore {
         return store.get(key(namespace, name)).map(this::decode).filter(this::sees);
     }
 
+    /**
+     * Whether the name is taken by an object this request does not see: a create-or-update then stops at the
+     * create's AlreadyExists (all a cluster-wide name can hide) instead of retrying an update it may not make.
+     */
+    private boolean existsUnseen(String namespace, String name) {
+        return store.get(key(namespace, name)).isPresent() && find(namespace, name).isEmpty();
+    }
+
     private boolean sees(JsonNode obj) {
         return Access.current().sees(type, obj);
     }
@@ -364,7 +372,7 @@ public final class ResourceStore {
                 try {
                     return new Updated(create(namespace, fresh, dryRun, fieldManager), true);
                 } catch (ApiException e) {
-                    if (!"AlreadyExists".equals(e.reason())) throw e;
+                    if (!"AlreadyExists".equals(e.reason()) || existsUnseen(namespace, name)) throw e;
                     continue; // created by someone else in between: update theirs
                 }
             }
@@ -458,7 +466,7 @@ public final class ResourceStore {
                 try {
                     return new Applied(create(namespace, created, dryRun, null), true);
                 } catch (ApiException e) {
-                    if (!"AlreadyExists".equals(e.reason())) throw e;
+                    if (!"AlreadyExists".equals(e.reason()) || existsUnseen(namespace, name)) throw e;
                     continue; // created by someone else in between: apply to theirs
                 }
             }

@@ -53,7 +53,7 @@ final class ResourceHandler {
     /** The verb for metrics and logs, as Kubernetes names them. */
     static String verb(String method, Target t, HttpExchange ex) {
         return switch (method) {
-            case "GET" -> t.collection() ? (watching(t, ex) ? "WATCH" : "LIST") : "GET";
+            case "GET" -> watching(t, ex) ? "WATCH" : t.collection() ? "LIST" : "GET";
             case "POST" -> "POST";
             case "PUT" -> "PUT";
             case "PATCH" -> "PATCH";

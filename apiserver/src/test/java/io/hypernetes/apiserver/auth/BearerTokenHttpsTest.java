@@ -50,7 +50,7 @@ class BearerTokenHttpsTest {
         server = ApiServer.start(new ApiServer.Config(dir, "127.0.0.1", 0, Duration.ofSeconds(1), Duration.ofMinutes(5),
                 store -> {
                     made.set(new Keystone(store, dir, Clock.systemUTC()));
-                    return new InProcessTokenValidator(made.get().authenticator());
+                    return new InProcessTokenValidator(made.get().identity);
                 }));
         keystone = made.get();
         trustCa = KeystoneTokenValidator.trusting(dir.resolve("pki/ca.crt"));

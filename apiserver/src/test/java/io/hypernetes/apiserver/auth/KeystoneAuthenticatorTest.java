@@ -44,7 +44,7 @@ class KeystoneAuthenticatorTest {
     void open() {
         store = EmbeddedStore.open(dir.resolve("store"));
         keystone = new Keystone(store, dir, clock);
-        validator = new CountingValidator(new InProcessTokenValidator(keystone.authenticator()));
+        validator = new CountingValidator(new InProcessTokenValidator(keystone.identity));
         auth = new KeystoneAuthenticator(validator, clock, KeystoneAuthenticator.DEFAULT_VALID_FOR,
                 KeystoneAuthenticator.DEFAULT_INVALID_FOR, KeystoneAuthenticator.DEFAULT_MAX_ENTRIES);
     }
@@ -245,7 +245,7 @@ class KeystoneAuthenticatorTest {
             } catch (InterruptedException e) {
                 throw new IllegalStateException(e);
             }
-            return new InProcessTokenValidator(keystone.authenticator()).validate(t);
+            return new InProcessTokenValidator(keystone.identity).validate(t);
         });
         KeystoneAuthenticator a = new KeystoneAuthenticator(slow, clock, Duration.ofSeconds(5), Duration.ofSeconds(1), 100);
         List<Future<Optional<User>>> results = new ArrayList<>();

@@ -1,0 +1,344 @@
+package io.hypernetes.apiserver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hypernetes.api.json.Json;
+import io.hypernetes.apiserver.auth.InProcessTokenValidator;
+import io.hypernetes.apiserver.authz.Tenancy;
+import io.hypernetes.client.KubeClient;
+import io.hypernetes.identity.AuthRequest;
+import io.hypernetes.identity.Domain;
+import io.hypernetes.identity.Identity;
+import io.hypernetes.identity.Project;
+import io.hypernetes.identity.Role;
+import io.hypernetes.identity.RoleAssignment;
+import io.hypernetes.identity.Scope;
+import io.hypernetes.identity.User;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Tenancy over real HTTPS with Keystone tokens from the identity core sharing the server's store (as
+ * {@code hypernetes up} runs them): two tenants, each with a member, plus a reader of the first. The isolation
+ * matrix probes every resource with every verb and route as the second tenant against the first tenant's
+ * objects, and counts probes and leaks.
+ */
+class TenancyTest {
+    static TestCluster cluster;
+    static Identity identity;
+    static Project alpha;
+    static Project beta;
+    static KubeClient alice; // member of alpha
+    static KubeClient bob;   // member of beta
+    static KubeClient rita;  // reader of alpha
+    static KubeClient unscoped;
+
+    @BeforeAll
+    static void start() {
+        AtomicReference<Identity> made = new AtomicReference<>();
+        AtomicReference<Path> dir = new AtomicReference<>();
+        cluster = TestCluster.start(store -> {
+            try {
+                Path d = java.nio.file.Files.createTempDirectory("hypernetes-tenancy-identity");
+                dir.set(d);
+                made.set(Identity.open(store, d, Clock.systemUTC()));
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            return new InProcessTokenValidator(made.get());
+        });
+        identity = made.get();
+        var directory = identity.directory();
+        directory.createDomain(new Domain(Domain.DEFAULT_ID, Domain.DEFAULT_NAME, "", true));
+        alpha = directory.createProject(Project.of("alpha", Domain.DEFAULT_ID, ""));
+        beta = directory.createProject(Project.of("beta", Domain.DEFAULT_ID, ""));
+        Role member = directory.createRole(Role.of("member"));
+        Role reader = directory.createRole(Role.of("reader"));
+        alice = client(user("alice", member, alpha), alpha);
+        bob = client(user("bob", member, beta), beta);
+        rita = client(user("rita", reader, alpha), alpha);
+        unscoped = client("alice", null);
+    }
+
+    @AfterAll
+    static void stop() {
+        for (KubeClient c : List.of(alice, bob, rita, unscoped)) c.close();
+        cluster.close();
+    }
+
+    private static String user(String name, Role role, Project project) {
+        User u = identity.directory().createUser(User.of(name, Domain.DEFAULT_ID, identity.passwords().hash(name + "-secret-1")));
+        identity.directory().grant(new RoleAssignment(role.id(), u.id(), Scope.project(project.id())));
+        return name;
+    }
+
+    /** A client that presents {@code name}'s Keystone token (scoped to {@code project}, or unscoped) and no certificate. */
+    private static KubeClient client(String name, Project project) {
+        var scope = project == null ? null : new AuthRequest.ProjectRef.ById(project.id());
+        String token = identity.authenticator().authenticate(new AuthRequest(new AuthRequest.Password(
+                new AuthRequest.UserRef.ByName(name, new AuthRequest.DomainRef.ById(Domain.DEFAULT_ID)), name + "-secret-1"), scope),
+                "127.0.0.1").token();
+        try {
+            ObjectNode config = (ObjectNode) Json.YAML.readTree(cluster.server.kubeconfig().toFile());
+            for (JsonNode u : config.path("users")) ((ObjectNode) u.path("user")).removeAll().put("token", token);
+            Path file = cluster.dataDir.resolve(name + "-" + (project == null ? "unscoped" : project.name()) + ".kubeconfig");
+            Json.YAML.writeValue(file.toFile(), config);
+            return KubeClient.fromKubeconfig(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static JsonNode created(KubeClient c, String path, ObjectNode obj) {
+        KubeClient.Response r = c.post(path, obj);
+        assertThat(r.code()).as(r.text()).isEqualTo(201);
+        return r.json();
+    }
+
+    @Test
+    void aNamespaceBelongsToItsCreatorsProjectAndSoDoesEverythingInIt() {
+        JsonNode ns = created(alice, "/api/v1/namespaces", TestCluster.yaml(
+                "{apiVersion: v1, kind: Namespace, metadata: {name: owned, labels: {" + Tenancy.LABEL + ": " + beta.id() + "}}}"));
+        assertThat(ns.path("metadata").path("labels").path(Tenancy.LABEL).asText()).as("the creator's project, not the one asked for").isEqualTo(alpha.id());
+        ObjectNode pod = TestCluster.pod("owned", "web");
+        ((ObjectNode) pod.path("metadata").path("labels")).put(Tenancy.LABEL, beta.id());
+        JsonNode p = created(alice, "/api/v1/namespaces/owned/pods", pod);
+        assertThat(p.path("metadata").path("labels").path(Tenancy.LABEL).asText()).isEqualTo(alpha.id());
+        assertThat(p.path("metadata").path("labels").path("app").asText()).isEqualTo("web");
+
+        // the tenant label cannot be changed or removed by any write
+        KubeClient.Response patched = alice.patch("/api/v1/namespaces/owned/pods/web", "application/merge-patch+json",
+                TestCluster.yaml("{metadata: {labels: {" + Tenancy.LABEL + ": null, app: api}}}"));
+        assertThat(patched.code()).as(patched.text()).isEqualTo(200);
+        assertThat(patched.json().path("metadata").path("labels").path(Tenancy.LABEL).asText()).isEqualTo(alpha.id());
+        assertThat(patched.json().path("metadata").path("labels").path("app").asText()).isEqualTo("api");
+        KubeClient.Response renamed = alice.patch("/api/v1/namespaces/owned", "application/merge-patch+json",
+                TestCluster.yaml("{metadata: {labels: {" + Tenancy.LABEL + ": " + beta.id() + "}}}"));
+        assertThat(renamed.json().path("metadata").path("labels").path(Tenancy.LABEL).asText()).isEqualTo(alpha.id());
+        assertThat(bob.get("/api/v1/namespaces/owned/pods/web").code()).isEqualTo(404);
+    }
+
+    @Test
+    void aReaderReadsItsTenantAndWritesNothing() {
+        created(alice, "/api/v1/namespaces", TestCluster.namespace("readable"));
+        created(alice, "/api/v1/namespaces/readable/configmaps", TestCluster.yaml("{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {k: v}}"));
+        created(bob, "/api/v1/namespaces", TestCluster.namespace("bobs"));
+        long before = cluster.revision();
+        assertThat(rita.get("/api/v1/namespaces/readable/configmaps/c").code()).isEqualTo(200);
+        assertThat(rita.get("/api/v1/namespaces").json().path("items").findValuesAsText("name")).contains("readable").doesNotContain("bobs");
+        KubeClient.Response write = rita.post("/api/v1/namespaces/readable/configmaps", TestCluster.yaml("{apiVersion: v1, kind: ConfigMap, metadata: {name: d}}"));
+        assertThat(write.code()).isEqualTo(403);
+        assertThat(write.json().path("message").asText())
+                .isEqualTo("configmaps is forbidden: User \"rita\" cannot create resource \"configmaps\" in API group \"\" in the namespace \"readable\"");
+        assertThat(rita.delete("/api/v1/namespaces/readable/configmaps/c").code()).isEqualTo(403);
+        // in another tenant's namespace the same write is answered as if the namespace did not exist
+        KubeClient.Response elsewhere = rita.post("/api/v1/namespaces/bobs/configmaps", TestCluster.yaml("{apiVersion: v1, kind: ConfigMap, metadata: {name: d}}"));
+        assertThat(elsewhere.code()).isEqualTo(404);
+        assertThat(elsewhere.json().path("message").asText()).isEqualTo("namespaces \"bobs\" not found");
+        assertThat(rita.post("/api/v1/namespaces", TestCluster.namespace("ritas")).code()).isEqualTo(403);
+        assertThat(cluster.revision()).isEqualTo(before);
+    }
+
+    @Test
+    void infrastructureAndControlPlaneSubresourcesAreForAdmins() {
+        created(alice, "/api/v1/namespaces", TestCluster.namespace("plane"));
+        created(alice, "/api/v1/namespaces/plane/pods", TestCluster.pod("plane", "p"));
+        assertThat(alice.get("/api/v1/nodes").code()).isEqualTo(403);
+        assertThat(alice.get("/metrics").code()).isEqualTo(403);
+        KubeClient.Response bind = alice.post("/api/v1/namespaces/plane/pods/p/binding",
+                TestCluster.yaml("{apiVersion: v1, kind: Binding, metadata: {name: p}, target: {name: node-1}}"));
+        assertThat(bind.code()).isEqualTo(403);
+        KubeClient.Response status = alice.send("PATCH", "/api/v1/namespaces/plane/pods/p/status",
+                "{\"status\":{\"phase\":\"Running\"}}".getBytes(StandardCharsets.UTF_8), "application/merge-patch+json", "application/json");
+        assertThat(status.code()).isEqualTo(403);
+        assertThat(alice.get("/api/v1/namespaces/plane/pods/p/status").code()).isEqualTo(200);
+        // discovery and OpenAPI are for every authenticated user, as kubectl needs them
+        assertThat(alice.get("/api/v1").code()).isEqualTo(200);
+        assertThat(alice.get("/openapi/v2").code()).isEqualTo(200);
+        // an unscoped token authenticates but may touch no resource
+        assertThat(unscoped.get("/api").code()).isEqualTo(200);
+        assertThat(unscoped.get("/api/v1/namespaces").code()).isEqualTo(403);
+        assertThat(cluster.anonymousClient().get("/api/v1/namespaces").code()).isEqualTo(401);
+        // the administrator sees every tenant's namespaces, with their tenants
+        JsonNode all = cluster.get("/api/v1/namespaces/plane");
+        assertThat(all.path("metadata").path("labels").path(Tenancy.LABEL).asText()).isEqualTo(alpha.id());
+    }
+
+    @Test
+    void networksBelongToTheTenantTheyName() {
+        String network = "{apiVersion: v1, kind: Network, metadata: {name: %s}, spec: {tenantID: %s, subnets: {s: {cidr: 10.1.0.0/24, gateway: 10.1.0.1}}}}";
+        KubeClient.Response foreign = alice.post("/api/v1/networks", TestCluster.yaml(network.formatted("theirs", beta.id())));
+        assertThat(foreign.code()).as(foreign.text()).isEqualTo(403);
+        created(alice, "/api/v1/networks", TestCluster.yaml(network.formatted("alpha-net", alpha.id())));
+        assertThat(bob.get("/api/v1/networks/alpha-net").code()).isEqualTo(404);
+        assertThat(bob.get("/api/v1/networks").json().path("items")).isEmpty();
+        // bob cannot join alpha's network, even knowing its name
+        KubeClient.Response join = bob.post("/api/v1/namespaces",
+                TestCluster.yaml("{apiVersion: v1, kind: Namespace, metadata: {name: joiner}, spec: {network: alpha-net}}"));
+        assertThat(join.code()).isEqualTo(422);
+        assertThat(join.json().path("message").asText()).contains("no such network");
+        created(alice, "/api/v1/namespaces", TestCluster.yaml("{apiVersion: v1, kind: Namespace, metadata: {name: joined}, spec: {network: alpha-net}}"));
+        // an administrator must name a project that exists
+        KubeClient.Response ghost = cluster.client.post("/api/v1/networks", TestCluster.yaml(network.formatted("ghost", "0123456789abcdef0123456789abcdef")));
+        assertThat(ghost.code()).as(ghost.text()).isEqualTo(422);
+        assertThat(ghost.json().path("message").asText()).contains("existing Keystone project");
+    }
+
+    /**
+     * The isolation matrix: bob (tenant beta) probes every resource of alice's (tenant alpha) with every verb and
+     * route. A probe leaks if its answer carries anything of alpha's (an object's uid, a canary label value, the
+     * project id) or if it changed any of alpha's objects.
+     */
+    @Test
+    void isolationMatrix() {
+        String ns = "alpha-private";
+        created(alice, "/api/v1/namespaces", TestCluster.namespace(ns));
+        String canary = "canary-" + UUID.randomUUID();
+        Map<String, ObjectNode> objects = new LinkedHashMap<>();
+        objects.put("pods", TestCluster.pod(ns, "secret-pod"));
+        objects.put("services", TestCluster.yaml("{apiVersion: v1, kind: Service, metadata: {name: secret-svc}, spec: {ports: [{port: 80}]}}"));
+        objects.put("endpoints", TestCluster.yaml("{apiVersion: v1, kind: Endpoints, metadata: {name: secret-ep}}"));
+        objects.put("configmaps", TestCluster.yaml("{apiVersion: v1, kind: ConfigMap, metadata: {name: secret-cm}, data: {k: " + canary + "}}"));
+        objects.put("secrets", TestCluster.yaml("{apiVersion: v1, kind: Secret, metadata: {name: secret-s}, stringData: {k: " + canary + "}}"));
+        objects.put("events", TestCluster.yaml("{apiVersion: v1, kind: Event, metadata: {name: secret-ev}, involvedObject: {kind: Pod, name: secret-pod, namespace: "
+                + ns + "}, reason: Secret, message: " + canary + "}"));
+        List<String> secrets = new ArrayList<>(List.of(canary, alpha.id()));
+        Map<String, String> paths = new LinkedHashMap<>();
+        for (var e : objects.entrySet()) {
+            ((ObjectNode) e.getValue().withObject("/metadata")).withObject("/labels").put("canary", canary);
+            JsonNode made = created(alice, "/api/v1/namespaces/" + ns + "/" + e.getKey(), e.getValue());
+            secrets.add(made.path("metadata").path("uid").asText());
+            paths.put(e.getKey(), "/api/v1/namespaces/" + ns + "/" + e.getKey() + "/" + made.path("metadata").path("name").asText());
+        }
+        JsonNode nsObj = cluster.get("/api/v1/namespaces/" + ns);
+        secrets.add(nsObj.path("metadata").path("uid").asText());
+        paths.put("namespaces", "/api/v1/namespaces/" + ns);
+        JsonNode net = created(alice, "/api/v1/networks", TestCluster.yaml(
+                "{apiVersion: v1, kind: Network, metadata: {name: alpha-matrix, labels: {canary: " + canary + "}}, spec: {tenantID: " + alpha.id() + "}}"));
+        secrets.add(net.path("metadata").path("uid").asText());
+        paths.put("networks", "/api/v1/networks/alpha-matrix");
+        Map<String, String> versions = versions(paths);
+        // the control: the owner's own read shows what the probes look for
+        assertThat(alice.get(paths.get("configmaps")).text()).contains(canary, alpha.id());
+        String history = "1";
+
+        List<Probe> probes = new ArrayList<>();
+        for (var e : paths.entrySet()) {
+            String resource = e.getKey();
+            String object = e.getValue();
+            boolean namespaced = !resource.equals("namespaces") && !resource.equals("networks");
+            String inNs = namespaced ? "/api/v1/namespaces/" + ns + "/" + resource : "/api/v1/" + resource;
+            String all = "/api/v1/" + resource;
+            String name = object.substring(object.lastIndexOf('/') + 1);
+            String rv = versions.get(resource);
+            List<String[]> requests = new ArrayList<>();
+            for (String q : List.of("", "?labelSelector=canary%3D" + canary, "?fieldSelector=metadata.name%3D" + name,
+                    "?resourceVersion=" + rv + "&resourceVersionMatch=Exact", "?limit=1", "?resourceVersion=0")) {
+                requests.add(new String[] {"GET", inNs + q, null, null});
+                requests.add(new String[] {"GET", all + q, null, null});
+            }
+            for (String w : List.of("?watch=1&timeoutSeconds=1", "?watch=1&timeoutSeconds=1&resourceVersion=" + history,
+                    "?watch=1&timeoutSeconds=1&fieldSelector=metadata.name%3D" + name, "?watch=1&timeoutSeconds=1&allowWatchBookmarks=true&sendInitialEvents=true&resourceVersionMatch=NotOlderThan")) {
+                requests.add(new String[] {"GET", inNs + w, null, null});
+                requests.add(new String[] {"GET", all + w, null, null});
+            }
+            requests.add(new String[] {"GET", object, null, null});
+            requests.add(new String[] {"GET", object + "?resourceVersion=" + rv, null, null});
+            requests.add(new String[] {"GET", object + "/status", null, null});
+            requests.add(new String[] {"GET", "/api/v1/watch/" + object.substring("/api/v1/".length()) + "?timeoutSeconds=1", null, null});
+            requests.add(new String[] {"PUT", object, "{\"apiVersion\":\"v1\",\"kind\":\"" + kind(resource) + "\",\"metadata\":{\"name\":\"" + name + "\"}}", "application/json"});
+            requests.add(new String[] {"PUT", object + "/status", "{\"apiVersion\":\"v1\",\"kind\":\"" + kind(resource) + "\",\"metadata\":{\"name\":\"" + name + "\"}}", "application/json"});
+            requests.add(new String[] {"PATCH", object, "{\"metadata\":{\"labels\":{\"owned\":\"bob\"}}}", "application/merge-patch+json"});
+            requests.add(new String[] {"PATCH", object, "{\"metadata\":{\"labels\":{\"owned\":\"bob\"}}}", "application/strategic-merge-patch+json"});
+            requests.add(new String[] {"PATCH", object, "[{\"op\":\"add\",\"path\":\"/metadata/labels/owned\",\"value\":\"bob\"}]", "application/json-patch+json"});
+            requests.add(new String[] {"PATCH", object + "?fieldManager=bob&force=true", "{\"apiVersion\":\"v1\",\"kind\":\"" + kind(resource)
+                    + "\",\"metadata\":{\"name\":\"" + name + "\",\"labels\":{\"owned\":\"bob\"}}}", "application/apply-patch+yaml"});
+            requests.add(new String[] {"PATCH", object + "/status", "{\"status\":{}}", "application/merge-patch+json"});
+            requests.add(new String[] {"DELETE", object, null, null});
+            requests.add(new String[] {"DELETE", object + "?gracePeriodSeconds=0", "{\"preconditions\":{\"uid\":\"x\"}}", "application/json"});
+            if (namespaced) {
+                requests.add(new String[] {"DELETE", inNs, null, null});
+                requests.add(new String[] {"DELETE", inNs + "?labelSelector=canary%3D" + canary, null, null});
+                requests.add(new String[] {"POST", inNs, "{\"apiVersion\":\"v1\",\"kind\":\"" + kind(resource) + "\",\"metadata\":{\"name\":\"bobs-" + resource + "\"}}", "application/json"});
+            }
+            if (resource.equals("pods")) {
+                requests.add(new String[] {"POST", object + "/binding", "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":\"" + name + "\"},\"target\":{\"name\":\"n\"}}", "application/json"});
+            }
+            if (resource.equals("namespaces")) {
+                requests.add(new String[] {"PUT", object + "/finalize", "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"" + name + "\"},\"spec\":{\"finalizers\":[]}}", "application/json"});
+            }
+            for (String accept : List.of("application/json", "application/json;as=Table;v=v1;g=meta.k8s.io", "application/vnd.kubernetes.protobuf")) {
+                for (String[] req : requests) {
+                    if (!accept.equals("application/json") && !req[0].equals("GET")) continue;
+                    probes.add(new Probe(req[0], req[1], req[2], req[3], accept, inNs));
+                }
+            }
+        }
+        // the probes are independent (all of them should fail or see nothing), so they run side by side: most
+        // are watches that last their timeoutSeconds
+        List<String> leaks = java.util.Collections.synchronizedList(new ArrayList<>());
+        try (var pool = java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor()) {
+            var slots = new java.util.concurrent.Semaphore(32);
+            for (Probe p : probes) {
+                pool.submit(() -> {
+                    slots.acquireUninterruptibly();
+                    try {
+                        p.run(secrets, leaks);
+                    } finally {
+                        slots.release();
+                    }
+                });
+            }
+        }
+        assertThat(versions(paths)).as("alpha's objects are unchanged").isEqualTo(versions);
+        System.out.printf("isolation matrix (raw HTTP): %d probes, %d leaks%n", probes.size(), leaks.size());
+        assertThat(leaks).isEmpty();
+        assertThat(probes.size()).isGreaterThan(300);
+    }
+
+    /** One request bob makes against alpha's objects; {@code inNs} is the collection in alpha's namespace. */
+    record Probe(String method, String path, String body, String contentType, String accept, String inNs) {
+        void run(List<String> secrets, List<String> leaks) {
+            KubeClient.Response r = bob.send(method, path, body == null ? null : body.getBytes(StandardCharsets.UTF_8), contentType, accept);
+            String text = new String(r.body(), StandardCharsets.ISO_8859_1);
+            String probe = method + " " + path + " (" + accept + ") -> " + r.code();
+            for (String s : secrets) {
+                if (text.contains(s)) leaks.add(probe + " shows " + s);
+            }
+            // a write that succeeded must have been one that touches nothing of alpha's: a deletecollection in
+            // alpha's namespace that found nothing to delete
+            boolean emptyCollectionDelete = method.equals("DELETE") && (path.equals(inNs) || path.startsWith(inNs + "?"));
+            if (r.code() / 100 == 2 && !method.equals("GET") && !emptyCollectionDelete) leaks.add(probe + " succeeded");
+            boolean controlPlane = path.contains("/status") || path.contains("/binding") || path.contains("/finalize");
+            if (r.code() == 403 && !controlPlane) leaks.add(probe + " is a 403, which shows the object exists: " + r.text());
+        }
+    }
+
+    private static String kind(String resource) {
+        return switch (resource) {
+            case "endpoints" -> "Endpoints";
+            case "configmaps" -> "ConfigMap";
+            default -> Character.toUpperCase(resource.charAt(0)) + resource.substring(1, resource.length() - 1);
+        };
+    }
+
+    private static Map<String, String> versions(Map<String, String> paths) {
+        Map<String, String> out = new LinkedHashMap<>();
+        paths.forEach((resource, path) -> out.put(resource, cluster.get(path).path("metadata").path("resourceVersion").asText()));
+        return out;
+    }
+}
