@@ -1,12 +1,20 @@
 package io.hypernetes.cli;
 
 import io.hypernetes.apiserver.ApiServer;
+import io.hypernetes.apiserver.auth.InProcessTokenValidator;
+import io.hypernetes.apiserver.auth.KeystoneTokenValidator;
+import io.hypernetes.apiserver.auth.TokenValidator;
 import io.hypernetes.client.KubeClient;
 import io.hypernetes.controllers.namespace.NamespaceController;
+import io.hypernetes.identity.Identity;
+import io.hypernetes.identity.http.IdentityServer;
+import java.net.URI;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -38,31 +46,79 @@ final class Up implements Callable<Integer> {
             description = "How much store history is kept for watchers (default: ${DEFAULT-VALUE}).")
     Duration compactionInterval;
 
+    @Option(names = "--identity-port", defaultValue = "5000",
+            description = "HTTPS port of the built-in Keystone v3 identity service (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int identityPort;
+
+    @Option(names = "--keystone-url", paramLabel = "URL",
+            description = "Use this external Keystone (its v3 URL, e.g. https://keystone:5000/v3) instead of the built-in identity service.")
+    URI keystoneUrl;
+
+    @Option(names = "--keystone-cacert", paramLabel = "FILE",
+            description = "PEM CA that signed the external Keystone's certificate (default: the system's trust store).")
+    Path keystoneCa;
+
     @Spec
     CommandSpec spec;
 
     @Override
     public Integer call() throws Exception {
-        if (port < 0 || port > 65535) {
-            throw new ParameterException(spec.commandLine(), "--port must be between 0 and 65535, got " + port);
+        checkPort("--port", port);
+        checkPort("--identity-port", identityPort);
+        if (keystoneCa != null && keystoneUrl == null) {
+            throw new ParameterException(spec.commandLine(), "--keystone-cacert needs --keystone-url");
         }
         long started = System.nanoTime();
-        ApiServer server = ApiServer.start(
-                new ApiServer.Config(dataDir.toAbsolutePath(), bindAddress, port, bookmarkInterval, compactionInterval));
+        Path dir = dataDir.toAbsolutePath();
+        // the built-in identity service shares the API server's store, so it is made once the store is open
+        AtomicReference<Identity> identity = new AtomicReference<>();
+        TokenValidator.Factory tokens = keystoneUrl != null
+                ? TokenValidator.Factory.of(new KeystoneTokenValidator(keystoneUrl, keystoneCa))
+                : store -> {
+                    identity.set(Identity.open(store, dir, Clock.systemUTC()));
+                    return new InProcessTokenValidator(identity.get());
+                };
+        ApiServer server = ApiServer.start(new ApiServer.Config(dir, bindAddress, port, bookmarkInterval, compactionInterval, tokens));
+        IdentityServer keystone = null;
+        try {
+            if (identity.get() != null) {
+                keystone = IdentityServer.start(identity.get(), server.pki(),
+                        new IdentityServer.Config(dir, bindAddress, identityPort, URI.create(server.url())));
+            }
+        } catch (Exception e) {
+            server.close();
+            throw e;
+        }
         KubeClient controllersClient = KubeClient.fromKubeconfig(server.controllersKubeconfig());
         NamespaceController namespaces = NamespaceController.start(controllersClient);
         CountDownLatch stopped = new CountDownLatch(1);
+        IdentityServer identityServer = keystone;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             namespaces.close();
             controllersClient.close();
+            if (identityServer != null) identityServer.close();
             server.close();
             stopped.countDown();
         }, "shutdown"));
         System.out.printf("Hypernetes is up in %d ms: %s%n", (System.nanoTime() - started) / 1_000_000, server.url());
         System.out.printf("  export KUBECONFIG=%s%n", server.kubeconfig());
+        if (keystone != null) {
+            System.out.printf("Identity (Keystone v3) on %s%n", keystone.url());
+            keystone.bootstrap().adminPassword().ifPresent(pw ->
+                    System.out.printf("  admin password (shown once): %s%n", pw));
+            System.out.printf("  source %s   # the OpenStack CLI as admin%n", keystone.bootstrap().openrc());
+        } else {
+            System.out.printf("Identity: external Keystone at %s%n", keystoneUrl);
+        }
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    private void checkPort(String option, int value) {
+        if (value < 0 || value > 65535) {
+            throw new ParameterException(spec.commandLine(), option + " must be between 0 and 65535, got " + value);
+        }
     }
 
     /** Durations as Kubernetes flags write them: 500ms, 30s, 5m, 1h. */

@@ -12,6 +12,7 @@ import io.hypernetes.client.keystone.KeystoneException;
 import io.hypernetes.client.keystone.PasswordAuth;
 import io.hypernetes.client.keystone.ProjectScope;
 import io.hypernetes.http.pki.ClusterPki;
+import io.hypernetes.identity.Identity;
 import io.hypernetes.identity.Project;
 import io.hypernetes.identity.RoleAssignment;
 import io.hypernetes.identity.Scope;
@@ -52,7 +53,7 @@ class KeystoneIntegrationTest {
     static void start() throws Exception {
         store = EmbeddedStore.open(dir.resolve("store"));
         ClusterPki pki = ClusterPki.loadOrCreate(dir.resolve("pki"), ClusterPki.defaultServerNames());
-        server = IdentityServer.start(store, pki, new IdentityServer.Config(dir, "127.0.0.1", 0, KUBERNETES), Clock.systemUTC());
+        server = IdentityServer.start(Identity.open(store, dir, Clock.systemUTC()), pki, new IdentityServer.Config(dir, "127.0.0.1", 0, KUBERNETES));
         adminPassword = server.bootstrap().adminPassword().orElseThrow();
         ca = dir.resolve("pki/ca.crt");
         var directory = server.identity().directory();

@@ -4,7 +4,6 @@ import io.hypernetes.http.HttpServer;
 import io.hypernetes.http.pki.ClusterPki;
 import io.hypernetes.identity.Bootstrap;
 import io.hypernetes.identity.Identity;
-import io.hypernetes.store.Store;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
@@ -12,7 +11,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -54,14 +52,14 @@ public final class IdentityServer implements AutoCloseable {
     }
 
     /**
-     * Opens {@link Identity} over {@code store} (which {@link #close()} leaves open: the API server shares it),
-     * starts HTTPS with {@code pki.server()}'s certificate (TLS 1.3/1.2, no client certificates: callers prove
-     * themselves with tokens), then bootstraps with the URL actually bound, so {@code admin-openrc} names the
-     * real port even when {@code config.port()} is 0.
+     * Serves {@code identity} (opened by the caller over the cluster's store, which {@link #close()} leaves open:
+     * the API server validates tokens with the same {@link Identity} in the same JVM), over HTTPS with
+     * {@code pki.server()}'s certificate (TLS 1.3/1.2, no client certificates: callers prove themselves with
+     * tokens), then bootstraps with the URL actually bound, so {@code admin-openrc} names the real port even when
+     * {@code config.port()} is 0.
      */
-    public static IdentityServer start(Store store, ClusterPki pki, Config config, Clock clock)
+    public static IdentityServer start(Identity identity, ClusterPki pki, Config config)
             throws IOException, InterruptedException {
-        Identity identity = Identity.open(store, config.dataDir(), clock);
         CompletableFuture<Views> views = new CompletableFuture<>();
         HttpServer http = new HttpServer(new InetSocketAddress(config.bindAddress(), config.port()), tls(pki), List.of(),
                 new KeystoneApi(identity, views), KeystoneError.FORMAT);

@@ -3,6 +3,7 @@ package io.hypernetes.identity.http;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.http.pki.ClusterPki;
+import io.hypernetes.identity.Identity;
 import io.hypernetes.store.Store;
 import io.hypernetes.store.embedded.EmbeddedStore;
 import java.io.IOException;
@@ -39,7 +40,7 @@ final class TestServer implements AutoCloseable {
         this.dir = dir;
         this.store = EmbeddedStore.open(dir.resolve("store"));
         ClusterPki pki = ClusterPki.loadOrCreate(dir.resolve("pki"), ClusterPki.defaultServerNames());
-        this.server = IdentityServer.start(store, pki, new IdentityServer.Config(dir, "127.0.0.1", port, kubernetesUrl), clock);
+        this.server = IdentityServer.start(Identity.open(store, dir, clock), pki, new IdentityServer.Config(dir, "127.0.0.1", port, kubernetesUrl));
         this.adminPassword = server.bootstrap().adminPassword().orElse(null);
         this.client = HttpClient.newBuilder().sslContext(trusting(dir.resolve("pki/ca.crt"))).version(HttpClient.Version.HTTP_1_1).build();
     }
