@@ -1,5 +1,6 @@
 package io.hypernetes.apiserver;
 
+import io.hypernetes.apiserver.audit.AuditLog;
 import io.hypernetes.apiserver.auth.ClientCertificateAuthenticator;
 import io.hypernetes.apiserver.auth.KeystoneAuthenticator;
 import io.hypernetes.apiserver.auth.TokenValidator;
@@ -40,7 +41,8 @@ import org.slf4j.LoggerFactory;
  * assembled. {@link #start} returns once it serves; {@link #close} stops it and closes the store cleanly.
  *
  * <p>Layout of the data directory: {@code store/} (the embedded store), {@code pki/} (CA, server and admin
- * certificates), {@code admin.kubeconfig}, {@code controller-manager.kubeconfig}.
+ * certificates), {@code admin.kubeconfig}, {@code controller-manager.kubeconfig}, {@code nodes/<name>.kubeconfig}
+ * (node agents' credentials, see {@link #nodeKubeconfig}), {@code audit.log} (see {@link AuditLog}).
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -65,22 +67,25 @@ public final class ApiServer implements AutoCloseable {
     private final ClusterPki pki;
     private final ScheduledExecutorService compactor;
     private final TokenValidator tokenValidator;
+    private final AuditLog audit;
     private final AtomicBoolean closed = new AtomicBoolean();
 
     private ApiServer(Config config, Store store, HttpServer http, ClusterPki pki, ScheduledExecutorService compactor,
-            TokenValidator tokenValidator) {
+            TokenValidator tokenValidator, AuditLog audit) {
         this.config = config;
         this.store = store;
         this.http = http;
         this.pki = pki;
         this.compactor = compactor;
         this.tokenValidator = tokenValidator;
+        this.audit = audit;
     }
 
     public static ApiServer start(Config config) throws IOException, InterruptedException {
         Files.createDirectories(config.dataDir());
         Store store = EmbeddedStore.open(config.dataDir().resolve("store"));
         TokenValidator tokenValidator = null;
+        AuditLog audit = null;
         try {
             ClusterPki pki = ClusterPki.loadOrCreate(config.dataDir().resolve("pki"), ClusterPki.defaultServerNames());
             Clock clock = Clock.systemUTC();
@@ -89,13 +94,14 @@ public final class ApiServer implements AutoCloseable {
                     tokenValidator == null ? Projects.UNCHECKED : tokenValidator.projects());
             registry.bootstrap();
 
+            audit = AuditLog.open(config.dataDir().resolve("audit.log"));
             PrometheusMeterRegistry metrics = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
             new JvmMemoryMetrics().bindTo(metrics);
             new ProcessorMetrics().bindTo(metrics);
             AtomicBoolean serving = new AtomicBoolean();
             String address = (config.bindAddress().equals("0.0.0.0") ? "127.0.0.1" : config.bindAddress());
             ApiHandler handler = new ApiHandler(registry, new SchemaObjectChecks(), SchemaObjectChecks.openApi(), metrics,
-                    config.bookmarkInterval(), serving::get, address + ":" + config.port(), clock);
+                    config.bookmarkInterval(), serving::get, address + ":" + config.port(), clock, audit);
             // Certificates first: a request that presents both is the certificate's holder, and needs no Keystone call.
             List<Authenticator> authenticators = new ArrayList<>(List.of(new ClientCertificateAuthenticator()));
             if (tokenValidator != null) authenticators.add(new KeystoneAuthenticator(tokenValidator));
@@ -104,19 +110,19 @@ public final class ApiServer implements AutoCloseable {
             int port = http.port();
             String url = "https://" + (address.contains(":") ? "[" + address + "]" : address) + ":" + port;
             Kubeconfig.write(config.dataDir().resolve("admin.kubeconfig"), "hypernetes", url, pki.ca(), "admin", pki.admin());
-            // Controllers get their own identity, so what they do is attributed to them (all-powerful until
-            // authorization arrives with the identity issue).
+            // Controllers get their own identity (in system:masters), so what they do is attributed to them.
             Kubeconfig.write(config.dataDir().resolve(CONTROLLERS_KUBECONFIG), "hypernetes", url, pki.ca(),
                     "system:kube-controller-manager", pki.issueClient("system:kube-controller-manager", "system:masters"));
             ScheduledExecutorService compactor = Executors.newSingleThreadScheduledExecutor(
                     Thread.ofPlatform().daemon().name("compactor").factory());
-            ApiServer server = new ApiServer(config, store, http, pki, compactor, tokenValidator);
+            ApiServer server = new ApiServer(config, store, http, pki, compactor, tokenValidator, audit);
             server.scheduleCompaction();
             serving.set(true);
             log.info("serving on {} (data in {})", url, config.dataDir());
             return server;
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (tokenValidator != null) tokenValidator.close();
+            if (audit != null) audit.close();
             store.close();
             throw e;
         }
@@ -165,6 +171,23 @@ public final class ApiServer implements AutoCloseable {
         return config.dataDir().resolve(CONTROLLERS_KUBECONFIG);
     }
 
+    /**
+     * Credentials for the node agent of node {@code nodeName}, as Kubernetes' node authorizer expects them: user
+     * {@code system:node:<name>} in group {@code system:nodes}, which may read everything it must run and write
+     * nodes, events and pod status (see {@link io.hypernetes.apiserver.authz.Authorizer}). Written to
+     * {@code DIR/nodes/<name>.kubeconfig} (0600) and returned.
+     */
+    public Path nodeKubeconfig(String nodeName) throws IOException {
+        if (!nodeName.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
+            throw new IllegalArgumentException("not a node name (a DNS-1123 subdomain): " + nodeName);
+        }
+        Path file = config.dataDir().resolve("nodes").resolve(nodeName + ".kubeconfig");
+        Files.createDirectories(file.getParent());
+        Kubeconfig.write(file, "hypernetes", url(), pki.ca(), "system:node:" + nodeName,
+                pki.issueClient("system:node:" + nodeName, "system:nodes"));
+        return file;
+    }
+
     public ClusterPki pki() {
         return pki;
     }
@@ -179,6 +202,7 @@ public final class ApiServer implements AutoCloseable {
         compactor.shutdownNow();
         http.close();
         if (tokenValidator != null) tokenValidator.close();
+        audit.close();
         store.close();
         log.info("stopped");
     }

@@ -198,6 +198,50 @@ class TenancyTest {
         assertThat(ghost.json().path("message").asText()).contains("existing Keystone project");
     }
 
+    @Test
+    void aNodeAgentReadsWhatItRunsAndWritesOnlyNodesEventsAndPodStatus() throws Exception {
+        created(alice, "/api/v1/namespaces", TestCluster.namespace("scheduled"));
+        created(alice, "/api/v1/namespaces/scheduled/pods", TestCluster.pod("scheduled", "work"));
+        try (KubeClient node = KubeClient.fromKubeconfig(cluster.server.nodeKubeconfig("node-1"))) {
+            assertThat(node.get("/api/v1/pods").json().path("items").findValuesAsText("name")).contains("work");
+            assertThat(node.post("/api/v1/nodes", TestCluster.yaml("{apiVersion: v1, kind: Node, metadata: {name: node-1}}")).code()).isEqualTo(201);
+            KubeClient.Response status = node.send("PATCH", "/api/v1/namespaces/scheduled/pods/work/status",
+                    "{\"status\":{\"phase\":\"Running\"}}".getBytes(StandardCharsets.UTF_8), "application/merge-patch+json", "application/json");
+            assertThat(status.code()).as(status.text()).isEqualTo(200);
+            assertThat(node.post("/api/v1/namespaces", TestCluster.namespace("nodes-own")).code()).isEqualTo(403);
+            assertThat(node.post("/api/v1/namespaces/scheduled/pods", TestCluster.pod("scheduled", "extra")).code()).isEqualTo(403);
+            assertThat(node.delete("/api/v1/namespaces/scheduled/pods/work").code()).isEqualTo(200);
+        }
+        assertThat(cluster.server.nodeKubeconfig("node-1")).isRegularFile();
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> cluster.server.nodeKubeconfig("../escape"))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
+    void theAuditLogNamesTheKeystoneUserOfEveryWriteAndRefusal() throws Exception {
+        created(alice, "/api/v1/namespaces", TestCluster.namespace("audited"));
+        assertThat(rita.post("/api/v1/namespaces/audited/configmaps", TestCluster.yaml("{apiVersion: v1, kind: ConfigMap, metadata: {name: x}}")).code()).isEqualTo(403);
+        List<JsonNode> events = new ArrayList<>();
+        for (String line : java.nio.file.Files.readAllLines(cluster.dataDir.resolve("audit.log"))) events.add(Json.parse(line.getBytes(StandardCharsets.UTF_8)));
+        JsonNode create = events.stream().filter(e -> e.path("verb").asText().equals("create")
+                && e.path("objectRef").path("resource").asText().equals("namespaces") && e.path("user").path("username").asText().equals("alice"))
+                .findFirst().orElseThrow();
+        assertThat(create.path("kind").asText()).isEqualTo("Event");
+        assertThat(create.path("verb").asText()).isEqualTo("create");
+        assertThat(create.path("user").path("username").asText()).isEqualTo("alice");
+        assertThat(create.path("user").path("groups").findValuesAsText("groups")).isEmpty();
+        assertThat(create.path("user").path("groups").toString()).contains(alpha.id());
+        assertThat(create.path("user").path("extra").path("alpha.kubernetes.io/identity/roles").toString()).contains("member");
+        assertThat(create.path("responseStatus").path("code").asInt()).isEqualTo(201);
+        assertThat(create.path("sourceIPs").get(0).asText()).isEqualTo("127.0.0.1");
+        JsonNode refused = events.stream().filter(e -> e.path("user").path("username").asText().equals("rita")
+                && e.path("objectRef").path("namespace").asText().equals("audited")).findFirst().orElseThrow();
+        assertThat(refused.path("responseStatus").path("code").asInt()).isEqualTo(403);
+        assertThat(refused.path("objectRef").path("resource").asText()).isEqualTo("configmaps");
+        assertThat(java.nio.file.Files.getPosixFilePermissions(cluster.dataDir.resolve("audit.log")))
+                .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
     /**
      * The isolation matrix: bob (tenant beta) probes every resource of alice's (tenant alpha) with every verb and
      * route. A probe leaks if its answer carries anything of alpha's (an object's uid, a canary label value, the

@@ -42,6 +42,7 @@ public final class HttpExchange {
     private final List<Map.Entry<String, String>> responseHeaders = new ArrayList<>();
     private final Runnable onDone;
     private final String malformedUri;
+    private final String uri;
     private int status;
 
     HttpExchange(Channel channel, String method, String uri, HttpHeaders headers, byte[] body, boolean keepAlive,
@@ -49,6 +50,7 @@ public final class HttpExchange {
         this.channel = channel;
         this.onDone = onDone;
         this.method = method;
+        this.uri = uri;
         String decodedPath = uri;
         Map<String, List<String>> decodedQuery = Map.of();
         String malformed = null;
@@ -75,6 +77,11 @@ public final class HttpExchange {
 
     public String method() {
         return method;
+    }
+
+    /** The request URI as sent: path and query, still encoded. */
+    public String uri() {
+        return uri;
     }
 
     public String path() {

@@ -3,6 +3,7 @@ package io.hypernetes.apiserver.rest;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.resource.ResourceTypes;
 import io.hypernetes.apiserver.ApiException;
+import io.hypernetes.apiserver.audit.AuditLog;
 import io.hypernetes.apiserver.authz.Access;
 import io.hypernetes.apiserver.authz.Authorizer;
 import io.hypernetes.http.Handler;
@@ -15,6 +16,7 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -34,6 +36,7 @@ public final class ApiHandler implements Handler {
 
     private final Registry registry;
     private final Authorizer authorizer = new Authorizer();
+    private final AuditLog audit;
     private final ResourceHandler resources;
     private final WatchHandler watches;
     private final PrometheusMeterRegistry metrics;
@@ -42,7 +45,8 @@ public final class ApiHandler implements Handler {
     private final String serverAddress;
 
     public ApiHandler(Registry registry, ObjectChecks checks, OpenApiDocuments openApi, PrometheusMeterRegistry metrics,
-            Duration bookmarkInterval, BooleanSupplier ready, String serverAddress, Clock clock) {
+            Duration bookmarkInterval, BooleanSupplier ready, String serverAddress, Clock clock, AuditLog audit) {
+        this.audit = audit;
         this.registry = registry;
         this.watches = new WatchHandler(registry.store(), checks, bookmarkInterval);
         this.resources = new ResourceHandler(registry, checks, watches, clock);
@@ -73,7 +77,10 @@ public final class ApiHandler implements Handler {
             }
             default -> { }
         }
-        if (!ex.user().authenticated()) throw ApiException.unauthorized();
+        if (!ex.user().authenticated()) {
+            audit(ex, "get", null, 401, Instant.now());
+            throw ApiException.unauthorized();
+        }
         if (!ex.method().equals("GET") && !path.startsWith("/api/v1/")) throw ApiException.methodNotAllowed(ex.method() + " is not supported on " + path);
         switch (path) {
             case "/metrics" -> {
@@ -104,6 +111,8 @@ public final class ApiHandler implements Handler {
         Target t = target.get();
         String verb = ResourceHandler.verb(ex.method(), t, ex);
         long start = System.nanoTime();
+        Instant received = Instant.now();
+        int answered = 500;
         try {
             Access access = authorizer.authorize(ex.user(), rbacVerb(verb), t.type(), t.namespace(), t.name(),
                     t.subresource(), as -> ScopedValue.where(Access.CURRENT, as).call(() -> targetExists(t)));
@@ -111,7 +120,12 @@ public final class ApiHandler implements Handler {
                 resources.handle(ex, t);
                 return null;
             });
+            answered = ex.status();
+        } catch (ApiException e) {
+            answered = e.code();
+            throw e;
         } finally {
+            audit(ex, rbacVerb(verb), t, answered, received);
             String resource = t.type().plural();
             String sub = t.subresource() == null ? "" : t.subresource();
             String code = Integer.toString(ex.status());
@@ -126,6 +140,14 @@ public final class ApiHandler implements Handler {
                 if (took.toMillis() > 1000) log.warn("slow request: {} {} took {} ms", verb, path, took.toMillis());
             }
         }
+    }
+
+    private void audit(HttpExchange ex, String verb, Target t, int code, Instant received) {
+        if (!AuditLog.recorded(verb, code)) return;
+        var source = ex.remoteAddress();
+        audit.record(new AuditLog.Entry(verb, ex.uri(), ex.user(), source == null ? null : source.getAddress().getHostAddress(),
+                ex.header("User-Agent"), t == null ? null : t.type().plural(), t == null ? null : t.subresource(),
+                t == null ? null : t.namespace(), t == null ? null : t.name(), code, received));
     }
 
     /** The verb as authorization names it: RBAC says create and update where metrics say POST and PUT. */
