@@ -138,6 +138,30 @@ class BodyLimitTest {
     }
 
     @Test
+    void oversizedRequestLinesAndHeadersAreRefusedAndTheConnectionClosed() throws IOException {
+        long before = cluster.revision();
+        try (SSLSocket s = connect()) {
+            s.getOutputStream().write(head("GET", "/api/v1/namespaces?x=" + "a".repeat(9000), "").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            Reply r = read(s.getInputStream());
+            assertThat(r.code()).isEqualTo(414);
+            assertThat(Json.parse(r.body()).path("kind").asText()).isEqualTo("Status");
+            assertThat(s.getInputStream().read()).as("closed").isEqualTo(-1);
+        }
+        try (SSLSocket s = connect()) {
+            String body = "{\"apiVersion\":\"v1\",\"kind\":\"Namespace\",\"metadata\":{\"name\":\"headers\"}}";
+            s.getOutputStream().write(head("POST", "/api/v1/namespaces", "X-Big: " + "a".repeat(70_000)
+                    + "\r\nContent-Type: application/json\r\nContent-Length: " + body.length() + "\r\n").getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write(body.getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().flush();
+            Reply r = read(s.getInputStream());
+            assertThat(r.code()).isEqualTo(431);
+            assertThat(Json.parse(r.body()).path("message").asText()).contains("headers are longer");
+        }
+        assertThat(cluster.revision()).as("nothing written").isEqualTo(before);
+    }
+
+    @Test
     void aDeclaredLengthJustOverTheLimitIsDrainedAndTheConnectionCarriesOn() throws IOException {
         long before = cluster.revision();
         int length = HttpServer.MAX_BODY + 100 * 1024;

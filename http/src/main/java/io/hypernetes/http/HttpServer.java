@@ -22,6 +22,8 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.Future;
@@ -180,7 +182,9 @@ public final class HttpServer implements AutoCloseable {
             Channel ch = ctx.channel();
             ch.config().setAutoRead(false);
             byte[] body = ByteBufUtil.getBytes(req.content());
-            boolean keepAlive = HttpUtil.isKeepAlive(req);
+            HttpError undecodable = undecodable(req);
+            // after a request that could not be decoded the stream's framing is lost: answer it and close
+            boolean keepAlive = undecodable == null && HttpUtil.isKeepAlive(req);
             String method = req.method().name();
             String uri = req.uri();
             var headers = req.headers().copy();
@@ -199,7 +203,9 @@ public final class HttpServer implements AutoCloseable {
                     }
                 });
             };
-            Runnable start = () -> requests.execute(() -> serve(ch, session, method, uri, headers, body, keepAlive, next));
+            Runnable start = undecodable != null
+                    ? () -> requests.execute(() -> answer(ch, null, undecodable, method, uri, false, next))
+                    : () -> requests.execute(() -> serve(ch, session, method, uri, headers, body, keepAlive, next));
             if (busy) {
                 waiting.add(start);
             } else {
@@ -236,6 +242,18 @@ public final class HttpServer implements AutoCloseable {
                 log.error("{} {}: {}", method, uri, t.toString(), t);
                 answer(ch, ex, errors.error(500, String.valueOf(t.getMessage())), method, uri, keepAlive, next);
             }
+        }
+
+        /**
+         * Why Netty could not decode the request, worded by the service: a request line over 8 KiB is 414, headers
+         * over 64 KiB 431, anything else malformed 400. Null when it decoded.
+         */
+        private HttpError undecodable(FullHttpRequest req) {
+            if (!req.decoderResult().isFailure()) return null;
+            Throwable cause = req.decoderResult().cause();
+            if (cause instanceof TooLongHttpLineException) return errors.error(414, "the request line is longer than 8192 bytes");
+            if (cause instanceof TooLongHttpHeaderException) return errors.error(431, "the request headers are longer than 65536 bytes");
+            return errors.error(400, "malformed HTTP request: " + cause.getMessage());
         }
 
         /** Sends an error unless an answer already started, in which case the connection is all that can be closed. */
