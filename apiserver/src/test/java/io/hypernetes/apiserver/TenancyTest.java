@@ -169,6 +169,14 @@ class TenancyTest {
         // discovery and OpenAPI are for every authenticated user, as kubectl needs them
         assertThat(alice.get("/api/v1").code()).isEqualTo(200);
         assertThat(alice.get("/openapi/v2").code()).isEqualTo(200);
+        // kubectl auth whoami: the user as its token maps
+        KubeClient.Response whoami = alice.send("POST", "/apis/authentication.k8s.io/v1/selfsubjectreviews",
+                "{\"apiVersion\":\"authentication.k8s.io/v1\",\"kind\":\"SelfSubjectReview\"}".getBytes(StandardCharsets.UTF_8),
+                "application/json", "application/json");
+        assertThat(whoami.code()).isEqualTo(201);
+        assertThat(whoami.json().at("/status/userInfo/username").asText()).isEqualTo("alice");
+        assertThat(whoami.json().at("/status/userInfo/groups").toString()).contains(alpha.id());
+        assertThat(whoami.json().at("/status/userInfo/extra").path("alpha.kubernetes.io/identity/roles").toString()).contains("member");
         // an unscoped token authenticates but may touch no resource
         assertThat(unscoped.get("/api").code()).isEqualTo(200);
         assertThat(unscoped.get("/api/v1/namespaces").code()).isEqualTo(403);

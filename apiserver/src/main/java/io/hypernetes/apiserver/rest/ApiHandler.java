@@ -81,6 +81,11 @@ public final class ApiHandler implements Handler {
             audit(ex, "get", null, 401, Instant.now());
             throw ApiException.unauthorized();
         }
+        var review = SELF_SUBJECT_REVIEWS.matcher(path);
+        if (review.matches() && ex.method().equals("POST")) {
+            selfSubjectReview(ex, review.group(1));
+            return;
+        }
         if (!ex.method().equals("GET") && !path.startsWith("/api/v1/")) throw ApiException.methodNotAllowed(ex.method() + " is not supported on " + path);
         switch (path) {
             case "/metrics" -> {
@@ -140,6 +145,28 @@ public final class ApiHandler implements Handler {
                 if (took.toMillis() > 1000) log.warn("slow request: {} {} took {} ms", verb, path, took.toMillis());
             }
         }
+    }
+
+    /** Where {@code kubectl auth whoami} asks who it is: v1 since Kubernetes 1.28, v1beta1 for kubectl 1.27. */
+    private static final java.util.regex.Pattern SELF_SUBJECT_REVIEWS =
+            java.util.regex.Pattern.compile("/apis/authentication\\.k8s\\.io/(v1|v1beta1)/selfsubjectreviews");
+
+    /**
+     * {@code kubectl auth whoami}: the user as authenticated, so a tenant can see the name, project (group) and
+     * roles (extras) its token maps to. Answers whoever asks about themselves only; the body is not read. JSON
+     * whatever the client prefers: the protobuf codec knows only the core group's kinds.
+     */
+    private void selfSubjectReview(HttpExchange ex, String version) {
+        var review = Json.object().put("kind", "SelfSubjectReview").put("apiVersion", "authentication.k8s.io/" + version);
+        review.putObject("metadata").put("creationTimestamp", io.hypernetes.api.json.Meta.timestamp(Instant.now()));
+        var info = review.putObject("status").putObject("userInfo").put("username", ex.user().name());
+        var groups = info.putArray("groups");
+        ex.user().groups().forEach(groups::add);
+        if (!ex.user().extra().isEmpty()) {
+            var extra = info.putObject("extra");
+            ex.user().extra().forEach((k, v) -> v.forEach(extra.putArray(k)::add));
+        }
+        ex.respond(201, MediaTypes.JSON, Json.bytes(review));
     }
 
     private void audit(HttpExchange ex, String verb, Target t, int code, Instant received) {
