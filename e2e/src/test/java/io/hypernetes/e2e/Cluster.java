@@ -24,17 +24,20 @@ import java.util.regex.Pattern;
 final class Cluster implements AutoCloseable {
     static final Path ROOT = findRoot();
     private static final Pattern UP = Pattern.compile("Hypernetes is up in \\d+ ms: (https://\\S+)");
+    private static final Pattern IDENTITY = Pattern.compile("Identity \\(Keystone v3\\) on (https://\\S+)");
 
     final Path dataDir;
     private final Process process;
     private final List<String> output = Collections.synchronizedList(new ArrayList<>());
     private final String url;
+    private final CompletableFuture<String> identityUrl = new CompletableFuture<>();
 
-    private Cluster(Path dataDir) {
+    private Cluster(Path dataDir, List<String> extraArgs) {
         this.dataDir = dataDir;
-        ProcessBuilder pb = new ProcessBuilder(ROOT.resolve("hypernetes").toString(), "up", "--data-dir", dataDir.toString(),
-                "--port", "0", "--bind-address", "127.0.0.1", "--watch-bookmark-interval", "2s")
-                .redirectErrorStream(true);
+        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("hypernetes").toString(), "up", "--data-dir", dataDir.toString(),
+                "--port", "0", "--identity-port", "0", "--bind-address", "127.0.0.1", "--watch-bookmark-interval", "2s"));
+        cmd.addAll(extraArgs);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("HYPERNETES_SKIP_BUILD", "1");
         try {
             process = pb.start();
@@ -49,10 +52,13 @@ final class Cluster implements AutoCloseable {
                     output.add(line);
                     Matcher m = UP.matcher(line);
                     if (m.find()) ready.complete(m.group(1));
+                    Matcher i = IDENTITY.matcher(line);
+                    if (i.find()) identityUrl.complete(i.group(1));
                 }
             } catch (IOException ignored) {
                 // the process ended
             }
+            identityUrl.completeExceptionally(new IllegalStateException("hypernetes up printed no identity URL: " + String.join("\n", output)));
             ready.completeExceptionally(new IllegalStateException("hypernetes up exited: " + String.join("\n", output)));
         });
         try {
@@ -64,11 +70,35 @@ final class Cluster implements AutoCloseable {
     }
 
     static Cluster start(Path dataDir) {
-        return new Cluster(dataDir);
+        return new Cluster(dataDir, List.of());
+    }
+
+    /** With more options for {@code up}, e.g. {@code --keystone-url URL --keystone-cacert FILE}. */
+    static Cluster start(Path dataDir, String... extraArgs) {
+        return new Cluster(dataDir, List.of(extraArgs));
     }
 
     String url() {
         return url;
+    }
+
+    /** The built-in identity service's URL ({@code https://127.0.0.1:PORT/v3}), printed just after the API's. */
+    String identityUrl() {
+        try {
+            return identityUrl.get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("no identity URL from hypernetes up: " + output(), e);
+        }
+    }
+
+    /** {@code DIR/admin-openrc}: the OpenStack CLI's environment for the cluster administrator. */
+    Path adminOpenrc() {
+        return dataDir.resolve("admin-openrc");
+    }
+
+    /** The cluster CA ({@code DIR/pki/ca.crt}) that signed the API server's and the identity service's certificates. */
+    Path caCert() {
+        return dataDir.resolve("pki").resolve("ca.crt");
     }
 
     Path kubeconfig() {
