@@ -1,5 +1,10 @@
 package io.hypernetes.cli.bench;
 
+import static io.hypernetes.cli.bench.BenchTable.check;
+import static io.hypernetes.cli.bench.BenchTable.header;
+import static io.hypernetes.cli.bench.BenchTable.parallel;
+import static io.hypernetes.cli.bench.BenchTable.print;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
@@ -15,12 +20,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.function.IntConsumer;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
@@ -65,9 +67,9 @@ public final class ApiBench implements java.util.concurrent.Callable<Integer> {
             ns.putObject("metadata").put("name", NS);
             check(client.post("/api/v1/namespaces", ns), 201);
 
-            System.out.printf("%-34s %10s %10s %10s %12s%n", "operation", "count", "p50 ms", "p99 ms", "ops/s");
+            header();
             Latencies create = new Latencies(pods);
-            double createRate = parallel(pods, i -> {
+            double createRate = parallel(clients, pods, i -> {
                 long t = System.nanoTime();
                 check(client.post("/api/v1/namespaces/" + NS + "/pods", pod(i)), 201);
                 create.record(System.nanoTime() - t);
@@ -76,7 +78,7 @@ public final class ApiBench implements java.util.concurrent.Callable<Integer> {
 
             int gets = Math.min(pods, 10000);
             Latencies get = new Latencies(gets);
-            double getRate = parallel(gets, i -> {
+            double getRate = parallel(clients, gets, i -> {
                 long t = System.nanoTime();
                 check(client.get("/api/v1/namespaces/" + NS + "/pods/pod-" + ThreadLocalRandom.current().nextInt(pods)), 200);
                 get.record(System.nanoTime() - t);
@@ -156,7 +158,7 @@ public final class ApiBench implements java.util.concurrent.Callable<Integer> {
         }
         Latencies update = new Latencies(updates);
         long start = System.nanoTime();
-        double updateRate = parallel(updates, i -> {
+        double updateRate = parallel(clients, updates, i -> {
             ObjectNode patch = Json.object();
             patch.putObject("metadata").putObject("annotations").put("bench/sent", Long.toString(System.nanoTime()));
             long t = System.nanoTime();
@@ -206,19 +208,6 @@ public final class ApiBench implements java.util.concurrent.Callable<Integer> {
         }
     }
 
-    private double parallel(int n, IntConsumer op) throws InterruptedException {
-        AtomicInteger next = new AtomicInteger();
-        long start = System.nanoTime();
-        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
-            for (int c = 0; c < clients; c++) {
-                pool.execute(() -> {
-                    for (int i; (i = next.getAndIncrement()) < n; ) op.accept(i);
-                });
-            }
-        }
-        return n / ((System.nanoTime() - start) / 1e9);
-    }
-
     private static ObjectNode pod(int i) {
         ObjectNode pod = Json.object().put("apiVersion", "v1").put("kind", "Pod");
         ObjectNode meta = pod.putObject("metadata").put("name", "pod-" + i);
@@ -227,14 +216,5 @@ public final class ApiBench implements java.util.concurrent.Callable<Integer> {
         c.putArray("ports").addObject().put("containerPort", 80);
         c.putObject("resources").putObject("requests").put("cpu", "100m").put("memory", "64Mi");
         return pod;
-    }
-
-    private static KubeClient.Response check(KubeClient.Response r, int code) {
-        if (r.code() != code) throw new IllegalStateException("expected " + code + ", got " + r.code() + ": " + r.text());
-        return r;
-    }
-
-    private static void print(String what, Latencies l, double rate) {
-        System.out.printf("%-34s %10d %10.2f %10.2f %12.0f%n", what, l.count(), l.percentileMillis(0.5), l.percentileMillis(0.99), rate);
     }
 }
