@@ -24,6 +24,14 @@ public sealed interface Access {
     /** Whether a stored object of {@code type} is visible. Invisible objects are answered as if they did not exist. */
     boolean sees(ResourceType type, JsonNode obj);
 
+    /**
+     * Bytes every stored object this access sees must contain, so a list can skip decoding the others: null when
+     * it sees everything (or cannot tell). A match still has to pass {@link #sees} on the decoded object.
+     */
+    default byte[] storedMarker(ResourceType type) {
+        return null;
+    }
+
     /** Whether this access sees everything, so the registry may skip the per-object check (and keep fast paths). */
     default boolean unrestricted() {
         return false;
@@ -53,6 +61,11 @@ public sealed interface Access {
         @Override
         public boolean sees(ResourceType type, JsonNode obj) {
             return project.equals(Tenancy.tenantOf(type, obj));
+        }
+
+        @Override
+        public byte[] storedMarker(ResourceType type) {
+            return Tenancy.storedMarker(type, project);
         }
     }
 

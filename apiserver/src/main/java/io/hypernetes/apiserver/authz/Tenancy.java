@@ -26,6 +26,30 @@ public final class Tenancy {
         return text(obj.path("metadata").path("labels").path(LABEL));
     }
 
+    /**
+     * How the tenant appears in an object's stored JSON (compact, written by Jackson, which escapes neither
+     * the label's "/" nor a project id's hex): {@code "hypernetes.io/tenant":"<id>"}, or {@code "tenantID":"<id>"}
+     * for a Network. An object whose bytes lack it cannot be the tenant's; one that has it is checked decoded.
+     */
+    public static byte[] storedMarker(ResourceType type, String project) {
+        String field = type == ResourceTypes.NETWORKS ? "tenantID" : LABEL;
+        return ("\"" + field + "\":\"" + project + "\"").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Whether {@code needle} occurs in {@code haystack}. */
+    public static boolean contains(byte[] haystack, byte[] needle) {
+        byte first = needle[0];
+        outer:
+        for (int i = 0, last = haystack.length - needle.length; i <= last; i++) {
+            if (haystack[i] != first) continue;
+            for (int j = 1; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) continue outer;
+            }
+            return true;
+        }
+        return false;
+    }
+
     private static String text(JsonNode n) {
         return n.isTextual() && !n.asText().isEmpty() ? n.asText() : null;
     }

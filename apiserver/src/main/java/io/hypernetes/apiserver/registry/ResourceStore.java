@@ -13,6 +13,7 @@ import io.hypernetes.api.schema.SchemaRegistry;
 import io.hypernetes.api.validation.FieldError;
 import io.hypernetes.apiserver.ApiException;
 import io.hypernetes.apiserver.authz.Access;
+import io.hypernetes.apiserver.authz.Tenancy;
 import io.hypernetes.store.CompactedException;
 import io.hypernetes.store.FutureRevisionException;
 import io.hypernetes.store.KeyExistsException;
@@ -161,7 +162,9 @@ public final class ResourceStore {
     /** One page of the objects that pass {@code filter} (null for all) and that the request sees. */
     public Page<ObjectNode> list(String namespace, Predicate<JsonNode> filter, int limit, String continueToken, long atRevision) {
         Predicate<JsonNode> all = both(filter, visibility());
+        byte[] marker = Access.current().storedMarker(type);
         return scan(namespace, limit, continueToken, atRevision, all == null, kv -> {
+            if (marker != null && !Tenancy.contains(kv.value(), marker)) return null;
             ObjectNode obj = decode(kv);
             return all == null || all.test(obj) ? obj : null;
         });
@@ -178,8 +181,10 @@ public final class ResourceStore {
      */
     public Page<byte[]> listJson(String namespace, int limit, String continueToken, long atRevision) {
         Predicate<JsonNode> visible = visibility();
-        return scan(namespace, limit, continueToken, atRevision, visible == null,
-                kv -> visible == null || visible.test(decode(kv)) ? StoredJson.withResourceVersion(kv.value(), kv.modRevision()) : null);
+        byte[] marker = Access.current().storedMarker(type);
+        return scan(namespace, limit, continueToken, atRevision, visible == null, kv ->
+                visible == null || (marker == null || Tenancy.contains(kv.value(), marker)) && visible.test(decode(kv))
+                        ? StoredJson.withResourceVersion(kv.value(), kv.modRevision()) : null);
     }
 
     /** Pages through the keys of a namespace (or all) at one revision; {@code item} returns null to leave one out. */

@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -34,24 +35,33 @@ import org.slf4j.LoggerFactory;
  * size of a default pod VM. Pods that finished (Succeeded, Failed) count nothing, as in Kubernetes.
  *
  * <p>Usage is counted from the store at admission, under a lock per tenant held until the new object is
- * written, so concurrent creates of one tenant cannot both take the last unit. The count reads the tenant's
- * namespaces only; with one API server process (the embedded store) that is exact. Several API servers over
- * etcd would need the usage kept in a store key updated by compare-and-swap, as Kubernetes keeps it in a
- * ResourceQuota's status.
+ * written, so concurrent creates of one tenant cannot both take the last unit. Counting walks the keys of the
+ * tenant's namespaces but decodes only objects it has not seen at their current revision: what each namespace
+ * and pod counts for is remembered by key and mod revision, so a create costs a walk over in-memory keys, not
+ * a decode of every pod the tenant has. With one API server process (the embedded store) that is exact.
+ * Several API servers over etcd would need the usage kept in a store key updated by compare-and-swap, as
+ * Kubernetes keeps it in a ResourceQuota's status.
  */
 final class TenantQuota {
     private static final Logger log = LoggerFactory.getLogger(TenantQuota.class);
     static final String CONFIG_KEY = "/registry/configmaps/kube-system/tenant-quotas";
     static final String DEFAULT_POD_CPU = "1";
     static final String DEFAULT_POD_MEMORY = "128Mi";
+    private static final String NAMESPACES = "/registry/namespaces/";
     private static final List<String> RESOURCES = List.of("namespaces", "pods", "cpu", "memory");
 
     private final Store store;
-    private final ReentrantLock[] locks = new ReentrantLock[64];
+    /** One lock per tenant: tenants are few (Keystone projects), and a shared stripe would serialise strangers. */
+    private final ConcurrentHashMap<String, ReentrantLock> locks = new ConcurrentHashMap<>();
+    /** What a namespace or pod key counted for at a mod revision; a key whose revision moved is decoded again. */
+    private volatile Map<String, Counted> namespaces = Map.of();
+    private final ConcurrentHashMap<String, Map<String, Counted>> podsByNamespace = new ConcurrentHashMap<>();
+
+    /** A namespace's tenant, or a pod's usage (empty once it finished), as of {@code revision}. */
+    private record Counted(long revision, String tenant, Map<String, Quantity> usage) {}
 
     TenantQuota(Store store) {
         this.store = store;
-        for (int i = 0; i < locks.length; i++) locks[i] = new ReentrantLock();
     }
 
     /**
@@ -64,7 +74,7 @@ final class TenantQuota {
         if (tenant == null) return () -> {};
         Map<String, Quantity> limits = limits(tenant);
         if (limits.isEmpty()) return () -> {};
-        ReentrantLock lock = locks[Math.floorMod(tenant.hashCode(), locks.length)];
+        ReentrantLock lock = locks.computeIfAbsent(tenant, t -> new ReentrantLock());
         lock.lock();
         try {
             Map<String, Quantity> requested = type == ResourceTypes.NAMESPACES ? Map.of("namespaces", one()) : podUsage(obj);
@@ -162,23 +172,42 @@ final class TenantQuota {
     private Map<String, Quantity> usage(String tenant, java.util.Set<String> resources) {
         Map<String, Quantity> used = new LinkedHashMap<>();
         for (String r : resources) used.put(r, Quantity.ZERO);
-        List<String> namespaces = new ArrayList<>();
-        for (KeyValue kv : scan("/registry/namespaces/")) {
-            if (tenant.equals(Tenancy.tenantOf(ResourceTypes.NAMESPACES, ResourceStore.decode(kv.value(), kv.modRevision())))) {
-                namespaces.add(kv.key().substring("/registry/namespaces/".length()));
+        List<String> owned = new ArrayList<>();
+        Map<String, Counted> seen = namespaces;
+        Map<String, Counted> now = new java.util.HashMap<>();
+        for (KeyValue kv : scan(NAMESPACES)) {
+            Counted c = seen.get(kv.key());
+            if (c == null || c.revision() != kv.modRevision()) {
+                c = new Counted(kv.modRevision(),
+                        Tenancy.tenantOf(ResourceTypes.NAMESPACES, ResourceStore.decode(kv.value(), kv.modRevision())), null);
             }
+            now.put(kv.key(), c);
+            if (tenant.equals(c.tenant())) owned.add(kv.key().substring(NAMESPACES.length()));
         }
-        if (resources.contains("namespaces")) used.put("namespaces", Quantity.parse(Integer.toString(namespaces.size())));
+        namespaces = now;
+        podsByNamespace.keySet().retainAll(now.keySet().stream().map(k -> k.substring(NAMESPACES.length()))
+                .collect(java.util.stream.Collectors.toSet()));
+        if (resources.contains("namespaces")) used.put("namespaces", Quantity.parse(Integer.toString(owned.size())));
         if (!resources.contains("pods")) return used;
-        for (String ns : namespaces) {
+        for (String ns : owned) {
+            Map<String, Counted> podsSeen = podsByNamespace.getOrDefault(ns, Map.of());
+            Map<String, Counted> podsNow = new java.util.HashMap<>();
             for (KeyValue kv : scan("/registry/pods/" + ns + "/")) {
-                ObjectNode pod = ResourceStore.decode(kv.value(), kv.modRevision());
-                String phase = pod.path("status").path("phase").asText("");
-                if (phase.equals("Succeeded") || phase.equals("Failed")) continue;
-                podUsage(pod).forEach((r, q) -> used.computeIfPresent(r, (k, u) -> u.add(q)));
+                Counted c = podsSeen.get(kv.key());
+                if (c == null || c.revision() != kv.modRevision()) c = new Counted(kv.modRevision(), tenant, counted(kv));
+                podsNow.put(kv.key(), c);
+                c.usage().forEach((r, q) -> used.computeIfPresent(r, (k, u) -> u.add(q)));
             }
+            podsByNamespace.put(ns, podsNow);
         }
         return used;
+    }
+
+    /** What a stored pod counts for: nothing once it finished. */
+    private static Map<String, Quantity> counted(KeyValue kv) {
+        ObjectNode pod = ResourceStore.decode(kv.value(), kv.modRevision());
+        String phase = pod.path("status").path("phase").asText("");
+        return phase.equals("Succeeded") || phase.equals("Failed") ? Map.of() : podUsage(pod);
     }
 
     private List<KeyValue> scan(String prefix) {
