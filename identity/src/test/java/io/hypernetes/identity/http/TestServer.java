@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.http.pki.ClusterPki;
 import io.hypernetes.identity.Identity;
+import io.hypernetes.identity.MutableClock;
 import io.hypernetes.store.Store;
 import io.hypernetes.store.embedded.EmbeddedStore;
 import java.io.IOException;
@@ -30,7 +31,7 @@ import javax.net.ssl.TrustManagerFactory;
  */
 final class TestServer implements AutoCloseable {
     final Path dir;
-    final TestClock clock = new TestClock(Instant.now());
+    final MutableClock clock = new MutableClock(Instant.now());
     final Store store;
     final IdentityServer server;
     final String adminPassword;
