@@ -5,11 +5,15 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /** A stock kubectl binary, run against one kubeconfig. */
@@ -110,5 +114,22 @@ record Kubectl(Path binary, Path kubeconfig) {
         pb.environment().keySet().removeIf(k -> k.startsWith("OS_"));
         pb.environment().put("HOME", kubeconfig.getParent().toString());
         pb.environment().put("HYPERNETES_SKIP_BUILD", "1");
+    }
+
+    /** Runs {@code attempt} until {@code done} holds (every 250 ms), failing after {@code timeout}. */
+    static Kubectl.Result poll(Duration timeout, Supplier<Result> attempt, Predicate<Result> done) {
+        Instant end = Instant.now().plus(timeout);
+        Result last;
+        do {
+            last = attempt.get();
+            if (done.test(last)) return last;
+            try {
+                Thread.sleep(250);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        } while (Instant.now().isBefore(end));
+        throw new AssertionError("not within " + timeout + "; last: exit " + last.exit() + "\n" + last.stdout() + last.stderr());
     }
 }
