@@ -33,6 +33,9 @@ class KubectlE2ETest {
             try (InputStream in = KubectlE2ETest.class.getResourceAsStream("seed.yaml")) {
                 Files.write(seed, in.readAllBytes());
             }
+            // a Network's tenantID must name an existing Keystone project: the seed's becomes the admin project's
+            String tenant = OpenStack.fromRc(cluster.adminOpenrc()).run("project", "show", "admin", "-f", "value", "-c", "id").value();
+            Files.writeString(seed, Files.readString(seed).replace("065f210a2ca9442aad898ab129426350", tenant));
 
             assertThat(k.run("create", "namespace", "demo").ok().stdout()).contains("namespace/demo created");
             assertThat(k.run("get", "namespaces").ok().stdout()).contains("demo", "default", "kube-system", "Active");
@@ -41,7 +44,7 @@ class KubectlE2ETest {
             String applied = k.run("apply", "-f", seed.toString()).ok().stdout();
             assertThat(applied).contains("network/net1 created", "namespace/ns1 created", "pod/nginx created");
             assertThat(k.run("get", "namespace", "ns1", "-o", "jsonpath={.spec.network}").ok().stdout()).isEqualTo("net1");
-            assertThat(k.run("get", "networks").ok().stdout()).contains("net1", "065f210a2ca9442aad898ab129426350");
+            assertThat(k.run("get", "networks").ok().stdout()).contains("net1", tenant);
 
             String wide = k.run("get", "pods", "-n", "ns1", "-o", "wide").ok().stdout();
             assertThat(wide.lines().findFirst().orElseThrow())
@@ -94,7 +97,7 @@ class KubectlE2ETest {
 
             String described = k.run("describe", "pod", "nginx", "-n", "ns1").ok().stdout();
             assertThat(described).contains("Name:", "nginx", "Namespace:", "ns1", "Status:", "Pending", "nginx:1.25", "Volumes:");
-            assertThat(k.run("describe", "network", "net1").ok().stdout()).contains("net1", "065f210a2ca9442aad898ab129426350");
+            assertThat(k.run("describe", "network", "net1").ok().stdout()).contains("net1", tenant);
 
             String explained = k.run("explain", "pod.spec.containers").ok().stdout();
             assertThat(explained).contains("image", "FIELDS");
