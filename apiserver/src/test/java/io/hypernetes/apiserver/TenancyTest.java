@@ -46,6 +46,7 @@ class TenancyTest {
     static KubeClient bob;   // member of beta
     static KubeClient rita;  // reader of alpha
     static KubeClient unscoped;
+    static KubeClient ada;   // Keystone admin, in alpha
 
     @BeforeAll
     static void start() {
@@ -68,15 +69,17 @@ class TenancyTest {
         beta = directory.createProject(Project.of("beta", Domain.DEFAULT_ID, ""));
         Role member = directory.createRole(Role.of("member"));
         Role reader = directory.createRole(Role.of("reader"));
+        Role admin = directory.createRole(Role.of("admin"));
         alice = client(user("alice", member, alpha), alpha);
         bob = client(user("bob", member, beta), beta);
         rita = client(user("rita", reader, alpha), alpha);
         unscoped = client("alice", null);
+        ada = client(user("ada", admin, alpha), alpha);
     }
 
     @AfterAll
     static void stop() {
-        for (KubeClient c : List.of(alice, bob, rita, unscoped)) c.close();
+        for (KubeClient c : List.of(alice, bob, rita, unscoped, ada)) c.close();
         cluster.close();
     }
 
@@ -177,6 +180,14 @@ class TenancyTest {
         assertThat(whoami.json().at("/status/userInfo/username").asText()).isEqualTo("alice");
         assertThat(whoami.json().at("/status/userInfo/groups").toString()).contains(alpha.id());
         assertThat(whoami.json().at("/status/userInfo/extra").path("alpha.kubernetes.io/identity/roles").toString()).contains("member");
+        // kubectl auth can-i: the authorizer's answer, with another tenant's namespace as one that does not exist
+        assertThat(canI(alice, "create", "pods", "plane")).isTrue();
+        assertThat(canI(alice, "list", "nodes", null)).isFalse();
+        assertThat(canI(rita, "create", "pods", "plane")).isFalse();
+        assertThat(canI(rita, "get", "pods", "plane")).isTrue();
+        assertThat(canI(bob, "get", "pods", "plane")).isFalse();
+        assertThat(canI(bob, "get", "pods", "no-such-namespace")).isFalse();
+        assertThat(canI(bob, "create", "namespaces", null)).isTrue();
         // an unscoped token authenticates but may touch no resource
         assertThat(unscoped.get("/api").code()).isEqualTo(200);
         assertThat(unscoped.get("/api/v1/namespaces").code()).isEqualTo(403);
@@ -200,10 +211,18 @@ class TenancyTest {
         assertThat(join.code()).isEqualTo(422);
         assertThat(join.json().path("message").asText()).contains("no such network");
         created(alice, "/api/v1/namespaces", TestCluster.yaml("{apiVersion: v1, kind: Namespace, metadata: {name: joined}, spec: {network: alpha-net}}"));
-        // an administrator must name a project that exists
-        KubeClient.Response ghost = cluster.client.post("/api/v1/networks", TestCluster.yaml(network.formatted("ghost", "0123456789abcdef0123456789abcdef")));
+        // a Keystone administrator must name a project that exists
+        String nobody = "0123456789abcdef0123456789abcdef";
+        KubeClient.Response ghost = ada.post("/api/v1/networks", TestCluster.yaml(network.formatted("ghost", nobody)));
         assertThat(ghost.code()).as(ghost.text()).isEqualTo(422);
         assertThat(ghost.json().path("message").asText()).contains("existing Keystone project");
+        // the certificate administrator may (a project of an external Keystone, the seed's example) and is warned
+        KubeClient.Response warned = cluster.client.post("/api/v1/networks", TestCluster.yaml(network.formatted("ghost", nobody)));
+        assertThat(warned.code()).as(warned.text()).isEqualTo(201);
+        assertThat(warned.header("Warning").orElse("")).contains("is not a Keystone project this cluster knows");
+        // and a dry run of a name another tenant holds answers as the create would
+        KubeClient.Response dry = bob.post("/api/v1/networks?dryRun=All", TestCluster.yaml(network.formatted("alpha-net", beta.id())));
+        assertThat(dry.code()).isEqualTo(409);
     }
 
     @Test
@@ -248,6 +267,16 @@ class TenancyTest {
         assertThat(refused.path("objectRef").path("resource").asText()).isEqualTo("configmaps");
         assertThat(java.nio.file.Files.getPosixFilePermissions(cluster.dataDir.resolve("audit.log")))
                 .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    }
+
+    private static boolean canI(KubeClient who, String verb, String resource, String namespace) {
+        String attributes = "{\"verb\":\"" + verb + "\",\"resource\":\"" + resource + "\""
+                + (namespace == null ? "" : ",\"namespace\":\"" + namespace + "\"") + "}";
+        KubeClient.Response r = who.send("POST", "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+                ("{\"apiVersion\":\"authorization.k8s.io/v1\",\"kind\":\"SelfSubjectAccessReview\",\"spec\":{\"resourceAttributes\":"
+                        + attributes + "}}").getBytes(StandardCharsets.UTF_8), "application/json", "application/json");
+        assertThat(r.code()).as(r.text()).isEqualTo(201);
+        return r.json().at("/status/allowed").asBoolean();
     }
 
     /**

@@ -75,6 +75,48 @@ public final class Protobuf {
     }
 
     /**
+     * The string fields of one message inside an envelope's object, for kinds outside the served schema whose
+     * few string fields a handler needs (a SelfSubjectAccessReview's resource attributes). {@code path} names
+     * the nested message by field numbers from the object down, e.g. {@code 2, 1} for spec.resourceAttributes;
+     * the result maps field numbers to values (empty when the message is absent).
+     *
+     * @throws ProtobufException if the bytes are malformed
+     */
+    public static Map<Integer, String> strings(byte[] envelope, int... path) {
+        try {
+            if (!isEnvelope(envelope)) throw new Malformed("missing the Kubernetes prefix \"k8s\\0\"");
+            byte[] message = lengthDelimited(envelope, MAGIC.length, 2); // runtime.Unknown's raw
+            for (int number : path) {
+                if (message == null) return Map.of();
+                message = lengthDelimited(message, 0, number);
+            }
+            Map<Integer, String> out = new java.util.LinkedHashMap<>();
+            if (message == null) return out;
+            WireReader r = new WireReader(message, 0, message.length);
+            while (!r.done()) {
+                int tag = r.readTag();
+                if ((tag & 7) == WireReader.LEN) out.put(tag >>> 3, r.readString());
+                else r.skip(tag & 7);
+            }
+            return out;
+        } catch (Malformed e) {
+            throw e.toException("protobuf body");
+        }
+    }
+
+    /** The last length-delimited field {@code number} of the message at {@code from}, or null. */
+    private static byte[] lengthDelimited(byte[] buf, int from, int number) {
+        WireReader r = new WireReader(buf, from, buf.length);
+        byte[] found = null;
+        while (!r.done()) {
+            int tag = r.readTag();
+            if ((tag >>> 3) == number && (tag & 7) == WireReader.LEN) found = r.readBytes();
+            else r.skip(tag & 7);
+        }
+        return found;
+    }
+
+    /**
      * Encodes an object (with apiVersion and kind set) as an envelope, as the Kubernetes API server would answer.
      *
      * @throws ProtobufException if the kind is not served or a value does not fit its field

@@ -95,7 +95,7 @@ public final class Registry {
                 case Access.All all -> given != null ? given : all.project();
                 case Access.Node node -> given;
             };
-            if (given != null && !(access instanceof Access.Tenant) && !projects.exists(given)) {
+            if (given != null && mustExist(access) && !projects.exists(given)) {
                 throw ApiException.invalid(type, Meta.name(obj), List.of(FieldError.invalid(
                         "metadata.labels[" + Tenancy.LABEL + "]", given, "must be the id of an existing Keystone project")));
             }
@@ -106,11 +106,31 @@ public final class Registry {
             if (access instanceof Access.Tenant t && tenant != null && !tenant.equals(t.project())) {
                 throw ApiException.forbidden(type, Meta.name(obj), "spec.tenantID must be your own project (" + t.project() + ")");
             }
-            if (!(access instanceof Access.Tenant) && tenant != null && !projects.exists(tenant)) {
+            if (mustExist(access) && tenant != null && !projects.exists(tenant)) {
                 throw ApiException.invalid(type, Meta.name(obj), List.of(FieldError.invalid(
                         "spec.tenantID", tenant, "must be the id of an existing Keystone project")));
             }
         }
+    }
+
+    /**
+     * Whether a tenant named by this caller must be an existing project. A tenant's own project exists (its token
+     * says so); a Keystone administrator must name a real one. The cluster's certificate administrators are
+     * trusted to name a project the API server cannot see — one in an external Keystone, or one about to be
+     * made — and get a warning instead ({@link #unknownTenant}), so the seed's example applies as written.
+     */
+    private static boolean mustExist(Access access) {
+        return !(access instanceof Access.Tenant) && !(access instanceof Access.All all && all.project() == null);
+    }
+
+    /** A warning when a written namespace or network names a tenant the identity service does not know. */
+    public Optional<String> unknownTenant(ResourceType type, com.fasterxml.jackson.databind.JsonNode obj) {
+        if (type != ResourceTypes.NAMESPACES && type != ResourceTypes.NETWORKS) return Optional.empty();
+        String tenant = Tenancy.tenantOf(type, obj);
+        if (tenant == null || projects.exists(tenant)) return Optional.empty();
+        String field = type == ResourceTypes.NETWORKS ? "spec.tenantID" : "metadata.labels[" + Tenancy.LABEL + "]";
+        return Optional.of(field + ": \"" + tenant + "\" is not a Keystone project this cluster knows; no tenant can use this "
+                + type.kind().toLowerCase(java.util.Locale.ROOT) + " until one with that id exists");
     }
 
     /** An update keeps the object's tenant: it is set once, at creation. A namespace's new network is checked. */

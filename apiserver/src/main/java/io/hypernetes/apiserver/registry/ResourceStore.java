@@ -299,7 +299,8 @@ public final class ResourceStore {
             List<FieldError> errors = rules.validateCreate(type, obj);
             if (!errors.isEmpty()) throw ApiException.invalid(type, Meta.name(obj), errors);
             if (dryRun) {
-                if (find(namespace, Meta.name(obj)).isPresent()) throw ApiException.alreadyExists(type, Meta.name(obj));
+                // taken is taken, whoever holds the name: the dry run answers what the create would
+                if (store.get(key(namespace, Meta.name(obj))).isPresent()) throw ApiException.alreadyExists(type, Meta.name(obj));
                 registry.quota().admit(type, obj).run();
                 return obj;
             }

@@ -37,6 +37,7 @@ public final class ApiHandler implements Handler {
     private final Registry registry;
     private final Authorizer authorizer = new Authorizer();
     private final AuditLog audit;
+    private final SelfReviews reviews;
     private final ResourceHandler resources;
     private final WatchHandler watches;
     private final PrometheusMeterRegistry metrics;
@@ -47,6 +48,8 @@ public final class ApiHandler implements Handler {
     public ApiHandler(Registry registry, ObjectChecks checks, OpenApiDocuments openApi, PrometheusMeterRegistry metrics,
             Duration bookmarkInterval, BooleanSupplier ready, String serverAddress, Clock clock, AuditLog audit) {
         this.audit = audit;
+        this.reviews = new SelfReviews(authorizer, (access, target) -> ScopedValue.where(Access.CURRENT, access)
+                .call(() -> targetExists(target.type(), target.namespace(), target.name())));
         this.registry = registry;
         this.watches = new WatchHandler(registry.store(), checks, bookmarkInterval);
         this.resources = new ResourceHandler(registry, checks, watches, clock);
@@ -81,11 +84,7 @@ public final class ApiHandler implements Handler {
             audit(ex, "get", null, 401, Instant.now());
             throw ApiException.unauthorized();
         }
-        var review = SELF_SUBJECT_REVIEWS.matcher(path);
-        if (review.matches() && ex.method().equals("POST")) {
-            selfSubjectReview(ex, review.group(1));
-            return;
-        }
+        if (reviews.handle(ex, path)) return;
         if (!ex.method().equals("GET") && !path.startsWith("/api/v1/")) throw ApiException.methodNotAllowed(ex.method() + " is not supported on " + path);
         switch (path) {
             case "/metrics" -> {
@@ -120,7 +119,7 @@ public final class ApiHandler implements Handler {
         int answered = 500;
         try {
             Access access = authorizer.authorize(ex.user(), rbacVerb(verb), t.type(), t.namespace(), t.name(),
-                    t.subresource(), as -> ScopedValue.where(Access.CURRENT, as).call(() -> targetExists(t)));
+                    t.subresource(), as -> ScopedValue.where(Access.CURRENT, as).call(() -> targetExists(t.type(), t.namespace(), t.name())));
             ScopedValue.where(Access.CURRENT, access).call(() -> {
                 resources.handle(ex, t);
                 return null;
@@ -147,28 +146,6 @@ public final class ApiHandler implements Handler {
         }
     }
 
-    /** Where {@code kubectl auth whoami} asks who it is: v1 since Kubernetes 1.28, v1beta1 for kubectl 1.27. */
-    private static final java.util.regex.Pattern SELF_SUBJECT_REVIEWS =
-            java.util.regex.Pattern.compile("/apis/authentication\\.k8s\\.io/(v1|v1beta1)/selfsubjectreviews");
-
-    /**
-     * {@code kubectl auth whoami}: the user as authenticated, so a tenant can see the name, project (group) and
-     * roles (extras) its token maps to. Answers whoever asks about themselves only; the body is not read. JSON
-     * whatever the client prefers: the protobuf codec knows only the core group's kinds.
-     */
-    private void selfSubjectReview(HttpExchange ex, String version) {
-        var review = Json.object().put("kind", "SelfSubjectReview").put("apiVersion", "authentication.k8s.io/" + version);
-        review.putObject("metadata").put("creationTimestamp", io.hypernetes.api.json.Meta.timestamp(Instant.now()));
-        var info = review.putObject("status").putObject("userInfo").put("username", ex.user().name());
-        var groups = info.putArray("groups");
-        ex.user().groups().forEach(groups::add);
-        if (!ex.user().extra().isEmpty()) {
-            var extra = info.putObject("extra");
-            ex.user().extra().forEach((k, v) -> v.forEach(extra.putArray(k)::add));
-        }
-        ex.respond(201, MediaTypes.JSON, Json.bytes(review));
-    }
-
     private void audit(HttpExchange ex, String verb, Target t, int code, Instant received) {
         if (!AuditLog.recorded(verb, code)) return;
         var source = ex.remoteAddress();
@@ -187,9 +164,9 @@ public final class ApiHandler implements Handler {
     }
 
     /** Whether the request's namespace, or its named cluster-scoped object, exists for the current access. */
-    private boolean targetExists(Target t) {
-        if (t.namespace() != null) return registry.of(ResourceTypes.NAMESPACES).find(null, t.namespace()).isPresent();
-        if (t.name() != null) return registry.of(t.type()).find(null, t.name()).isPresent();
+    private boolean targetExists(io.hypernetes.api.resource.ResourceType type, String namespace, String name) {
+        if (namespace != null) return registry.of(ResourceTypes.NAMESPACES).find(null, namespace).isPresent();
+        if (name != null) return registry.of(type).find(null, name).isPresent();
         return true;
     }
 

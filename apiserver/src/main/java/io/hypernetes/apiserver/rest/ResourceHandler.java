@@ -257,6 +257,7 @@ final class ResourceHandler {
             throw ApiException.methodNotAllowed("POST to " + t.type().plural() + " needs a namespace in the path");
         }
         ObjectNode created = store.create(t.namespace(), obj, dryRun, fieldManager(ex, "CreateOptions"));
+        registry.unknownTenant(t.type(), created).ifPresent(ex::warn);
         respondObject(ex, 201, t.type(), created);
     }
 
@@ -341,6 +342,7 @@ final class ResourceHandler {
         checkApplyDuplicates(ex, parsed, validation);
         Meta.metadata(config).put("name", t.name());
         ResourceStore.Applied applied = store.apply(t.namespace(), t.name(), config, manager, force, dryRun);
+        registry.unknownTenant(rt, applied.object()).ifPresent(ex::warn);
         respondObject(ex, applied.created() ? 201 : 200, rt, applied.object());
     }
 
