@@ -36,9 +36,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
-import java.util.HashSet;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
@@ -122,7 +120,6 @@ public final class TenancyBench implements Callable<Integer> {
         var directory = identity.directory();
         directory.createDomain(new Domain(Domain.DEFAULT_ID, Domain.DEFAULT_NAME, "", true));
         Role member = directory.createRole(Role.of("member"));
-        Set<Integer> locks = new HashSet<>();
         for (int t = 0; t < tenants; t++) {
             Project p = directory.createProject(Project.of("tenant-" + t, Domain.DEFAULT_ID, ""));
             projects.add(p);
@@ -140,10 +137,8 @@ public final class TenancyBench implements Callable<Integer> {
             if (!p.id().equals(created.path("metadata").path("labels").path(Tenancy.LABEL).asText())) {
                 throw new IllegalStateException("namespace " + namespace(t) + " was not given its creator's tenant: " + created);
             }
-            // TenantQuota's lock striping: 64 locks chosen by the tenant id's hash
-            locks.add(Math.floorMod(p.id().hashCode(), 64));
         }
-        System.out.printf("%d tenants share %d of TenantQuota's 64 locks%n%n", tenants, locks.size());
+        System.out.println();
     }
 
     private static String password(int t) {
