@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Meta;
 import io.hypernetes.api.quantity.Quantity;
 import io.hypernetes.api.quantity.QuantityFormatException;
+import io.hypernetes.api.resource.PodSize;
 import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.resource.ResourceTypes;
 import io.hypernetes.apiserver.ApiException;
@@ -30,9 +31,9 @@ import org.slf4j.LoggerFactory;
  * rather than a ResourceQuota per namespace, because a tenant could otherwise escape any per-namespace limit by
  * creating more namespaces.
  *
- * <p>A pod counts what its VM is given: the sum of its containers' limits (requests where no limit is set),
- * and {@value #DEFAULT_POD_CPU} CPU / {@value #DEFAULT_POD_MEMORY} of memory for a pod that names none, the
- * size of a default pod VM. Pods that finished (Succeeded, Failed) count nothing, as in Kubernetes.
+ * <p>A pod counts what its VM is given ({@link PodSize}: its containers' limits, requests where no limit is set,
+ * init containers and overhead as Kubernetes counts them, and the default VM size for what no container names).
+ * Pods that finished (Succeeded, Failed) count nothing, as in Kubernetes.
  *
  * <p>Usage is counted from the store at admission, under a lock per tenant held until the new object is
  * written, so concurrent creates of one tenant cannot both take the last unit. Counting walks the keys of the
@@ -45,8 +46,6 @@ import org.slf4j.LoggerFactory;
 final class TenantQuota {
     private static final Logger log = LoggerFactory.getLogger(TenantQuota.class);
     static final String CONFIG_KEY = "/registry/configmaps/kube-system/tenant-quotas";
-    static final String DEFAULT_POD_CPU = "1";
-    static final String DEFAULT_POD_MEMORY = "128Mi";
     private static final String NAMESPACES = "/registry/namespaces/";
     private static final List<String> RESOURCES = List.of("namespaces", "pods", "cpu", "memory");
 
@@ -142,30 +141,14 @@ final class TenantQuota {
         return limits;
     }
 
-    /** What a pod's VM is given (see the class comment). */
+    /** What a pod's VM is given: {@link PodSize}, the sizing the scheduler packs by. */
     static Map<String, Quantity> podUsage(JsonNode pod) {
-        Quantity cpu = Quantity.ZERO;
-        Quantity memory = Quantity.ZERO;
-        for (JsonNode c : pod.path("spec").path("containers")) {
-            cpu = cpu.add(resource(c.path("resources"), "cpu"));
-            memory = memory.add(resource(c.path("resources"), "memory"));
-        }
+        PodSize size = PodSize.of(pod);
         Map<String, Quantity> usage = new LinkedHashMap<>();
         usage.put("pods", one());
-        usage.put("cpu", cpu.isZero() ? Quantity.parse(DEFAULT_POD_CPU) : cpu);
-        usage.put("memory", memory.isZero() ? Quantity.parse(DEFAULT_POD_MEMORY) : memory);
+        usage.put("cpu", size.cpu());
+        usage.put("memory", size.memory());
         return usage;
-    }
-
-    private static Quantity resource(JsonNode resources, String name) {
-        JsonNode v = resources.path("limits").path(name);
-        if (v.isMissingNode() || v.isNull()) v = resources.path("requests").path(name);
-        if (v.isMissingNode() || v.isNull()) return Quantity.ZERO;
-        try {
-            return Quantity.fromJson(v);
-        } catch (QuantityFormatException e) {
-            return Quantity.ZERO; // validation refuses such a pod anyway
-        }
     }
 
     /** The tenant's current usage of {@code resources}, counted from the store. */

@@ -37,7 +37,7 @@ class TenantQuotaTest {
         assertThat(usage.get("memory")).isEqualTo(Quantity.parse("320Mi"));
 
         var bare = TenantQuota.podUsage(Json.MAPPER.readTree("{\"spec\":{\"containers\":[{\"name\":\"a\"}]}}"));
-        assertThat(bare.get("cpu")).isEqualTo(Quantity.parse(TenantQuota.DEFAULT_POD_CPU));
-        assertThat(bare.get("memory")).isEqualTo(Quantity.parse(TenantQuota.DEFAULT_POD_MEMORY));
+        assertThat(bare.get("cpu")).isEqualTo(Quantity.parse(io.hypernetes.api.resource.PodSize.DEFAULT_CPU));
+        assertThat(bare.get("memory")).isEqualTo(Quantity.parse(io.hypernetes.api.resource.PodSize.DEFAULT_MEMORY));
     }
 }
