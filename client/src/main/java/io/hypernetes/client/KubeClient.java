@@ -142,11 +142,29 @@ public final class KubeClient implements AutoCloseable {
             this.reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8));
         }
 
+        /** The HTTP status of the watch: 200 when events follow, otherwise {@link #errorText()} says why. */
         public int code() {
             return code;
         }
 
-        /** The next event ({@code {"type": ..., "object": ...}}), or empty when the server ended the stream. */
+        /**
+         * For a watch the server refused (code other than 200): its answer, normally a Kubernetes {@code Status}
+         * (for example 410 Gone when the resourceVersion is too old). Reads the rest of the body; empty when there
+         * is none.
+         */
+        public String errorText() {
+            try {
+                return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        }
+
+        /**
+         * The next event ({@code {"type": ..., "object": ...}}; {@code BOOKMARK} events carry only the object's
+         * {@code metadata.resourceVersion}, {@code ERROR} events a {@code Status}), or empty when the server ended
+         * the stream. A dropped connection is an {@link UncheckedIOException}.
+         */
         public Optional<JsonNode> next() {
             try {
                 String line;

@@ -7,16 +7,17 @@ import io.hypernetes.api.json.Meta;
 import io.hypernetes.api.resource.ResourceType;
 import io.hypernetes.api.resource.ResourceTypes;
 import io.hypernetes.client.KubeClient;
+import io.hypernetes.client.informer.Informer;
+import io.hypernetes.client.informer.InformerFactory;
+import io.hypernetes.client.informer.ResourceEventHandler;
 import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,36 +28,67 @@ import org.slf4j.LoggerFactory;
  * finalizer keeps it until this controller has deleted every object in it and seen them gone. Then it removes the
  * finalizer through {@code namespaces/{name}/finalize} and the API server deletes the namespace.
  *
- * <p>One loop watches namespaces (relisting when the watch ends or expires) and queues each one that is being
- * deleted; one worker reconciles the queue, retrying a namespace while objects remain (pods on a node wait for
- * their grace period, objects with finalizers for whoever owns them). Everything goes through the API.
+ * <p>A namespace informer (list + watch cache, see {@link Informer}) queues each namespace that is being deleted as
+ * it is seen, and every {@value #RESYNC_MINUTES} minutes the cached ones again; one worker reconciles the queue,
+ * retrying a namespace while objects remain (pods on a node wait for their grace period, objects with finalizers
+ * for whoever owns them). Everything goes through the API.
  */
 public final class NamespaceController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NamespaceController.class);
     static final String FINALIZER = "kubernetes";
     private static final Duration RETRY = Duration.ofSeconds(1);
+    static final int RESYNC_MINUTES = 5;
 
     private final KubeClient client;
+    private final InformerFactory ownFactory;
+    private final Informer namespaces;
     private final List<ResourceType> contents = ResourceTypes.ALL.stream().filter(ResourceType::namespaced).toList();
     private final LinkedBlockingQueue<String> work = new LinkedBlockingQueue<>();
     private final Set<String> queued = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService retries =
             Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().daemon().name("namespace-retry").factory());
-    private final AtomicReference<KubeClient.WatchStream> stream = new AtomicReference<>();
     private volatile boolean running = true;
-    private final Thread watcher;
     private final Thread worker;
+    private Informer.Registration registration;
 
-    private NamespaceController(KubeClient client) {
-        this.client = client;
-        this.watcher = Thread.ofVirtual().name("namespace-watch").unstarted(this::watchLoop);
+    private NamespaceController(InformerFactory factory, InformerFactory ownFactory) {
+        this.client = factory.client();
+        this.ownFactory = ownFactory;
+        this.namespaces = factory.informer("/api/v1/namespaces");
         this.worker = Thread.ofVirtual().name("namespace-worker").unstarted(this::workLoop);
     }
 
+    /** Runs the controller with informers of its own over {@code client}. */
     public static NamespaceController start(KubeClient client) {
-        NamespaceController c = new NamespaceController(client);
-        c.watcher.start();
+        InformerFactory own = new InformerFactory(client);
+        try {
+            return start(own, own);
+        } catch (RuntimeException e) {
+            own.close();
+            throw e;
+        }
+    }
+
+    /** Runs the controller on the process's shared informers (and their client); closing it leaves them running. */
+    public static NamespaceController start(InformerFactory informers) {
+        return start(informers, null);
+    }
+
+    private static NamespaceController start(InformerFactory informers, InformerFactory own) {
+        NamespaceController c = new NamespaceController(informers, own);
+        c.registration = c.namespaces.addHandler(new ResourceEventHandler() {
+            @Override
+            public void onAdd(ObjectNode ns) {
+                if (Meta.deleting(ns)) c.enqueue(Meta.name(ns));
+            }
+
+            @Override
+            public void onUpdate(ObjectNode old, ObjectNode ns) {
+                if (Meta.deleting(ns)) c.enqueue(Meta.name(ns));
+            }
+        });
         c.worker.start();
+        c.retries.scheduleWithFixedDelay(c::resync, RESYNC_MINUTES, RESYNC_MINUTES, TimeUnit.MINUTES);
         return c;
     }
 
@@ -64,30 +96,9 @@ public final class NamespaceController implements AutoCloseable {
         if (queued.add(name)) work.add(name);
     }
 
-    private void watchLoop() {
-        while (running) {
-            try {
-                KubeClient.Response list = client.get("/api/v1/namespaces");
-                if (list.code() != 200) throw new IllegalStateException("list namespaces: " + list.code() + " " + list.text());
-                JsonNode body = list.json();
-                for (JsonNode ns : body.path("items")) if (Meta.deleting(ns)) enqueue(Meta.name(ns));
-                String rv = body.path("metadata").path("resourceVersion").asText();
-                try (KubeClient.WatchStream s = client.watch("/api/v1/namespaces?watch=true&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=" + rv)) {
-                    stream.set(s);
-                    if (!running) return;
-                    for (Optional<JsonNode> e = s.next(); e.isPresent() && running; e = s.next()) {
-                        String type = e.get().path("type").asText();
-                        if (type.equals("ERROR")) break;
-                        JsonNode ns = e.get().path("object");
-                        if (!type.equals("BOOKMARK") && !type.equals("DELETED") && Meta.deleting(ns)) enqueue(Meta.name(ns));
-                    }
-                }
-            } catch (RuntimeException e) {
-                if (!running) return;
-                log.warn("namespace watch failed, relisting in {}: {}", RETRY, e.toString());
-                sleep(RETRY);
-            }
-        }
+    /** Queues every cached namespace being deleted, in case a pass was lost (as the former relist did). */
+    private void resync() {
+        for (ObjectNode ns : namespaces.list()) if (Meta.deleting(ns)) enqueue(Meta.name(ns));
     }
 
     private void workLoop() {
@@ -119,8 +130,10 @@ public final class NamespaceController implements AutoCloseable {
         if (!Meta.deleting(ns) || !hasFinalizer(ns)) return true;
         int remaining = 0;
         for (ResourceType t : contents) {
-            String path = "/api/v1/namespaces/" + name + "/" + t.plural();
+            String path = (t.group().isEmpty() ? "/api/" : "/apis/" + t.group() + "/") + t.version()
+                    + "/namespaces/" + name + "/" + t.plural();
             KubeClient.Response deleted = client.delete(path);
+            if (deleted.code() == 404) continue; // a resource this server does not serve (yet): nothing of it to delete
             if (deleted.code() != 200) throw new IllegalStateException("delete " + path + ": " + deleted.code() + " " + deleted.text());
             KubeClient.Response left = client.get(path + "?limit=1");
             if (left.code() == 200 && !left.json().path("items").isEmpty()) remaining++;
@@ -146,21 +159,12 @@ public final class NamespaceController implements AutoCloseable {
         return false;
     }
 
-    private static void sleep(Duration d) {
-        try {
-            Thread.sleep(d);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
         running = false;
-        KubeClient.WatchStream s = stream.get();
-        if (s != null) s.close();
-        watcher.interrupt();
+        if (registration != null) registration.close();
         worker.interrupt();
         retries.shutdownNow();
+        if (ownFactory != null) ownFactory.close();
     }
 }
