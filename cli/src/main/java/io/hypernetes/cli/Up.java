@@ -5,9 +5,12 @@ import io.hypernetes.apiserver.auth.InProcessTokenValidator;
 import io.hypernetes.apiserver.auth.KeystoneTokenValidator;
 import io.hypernetes.apiserver.auth.TokenValidator;
 import io.hypernetes.client.KubeClient;
+import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.controllers.namespace.NamespaceController;
 import io.hypernetes.identity.Identity;
 import io.hypernetes.identity.http.IdentityServer;
+import io.hypernetes.scheduler.KubeScheduler;
+import io.hypernetes.scheduler.SchedulerConfig;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -89,12 +92,17 @@ final class Up implements Callable<Integer> {
             server.close();
             throw e;
         }
+        // the control plane's components share one client and one watch per resource
         KubeClient controllersClient = KubeClient.fromKubeconfig(server.controllersKubeconfig());
-        NamespaceController namespaces = NamespaceController.start(controllersClient);
+        InformerFactory informers = new InformerFactory(controllersClient);
+        NamespaceController namespaces = NamespaceController.start(informers);
+        KubeScheduler scheduler = KubeScheduler.start(informers, SchedulerConfig.defaults(), Duration.ofSeconds(30));
         CountDownLatch stopped = new CountDownLatch(1);
         IdentityServer identityServer = keystone;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            scheduler.close();
             namespaces.close();
+            informers.close();
             controllersClient.close();
             if (identityServer != null) identityServer.close();
             server.close();

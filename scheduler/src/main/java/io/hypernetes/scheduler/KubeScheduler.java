@@ -1,0 +1,125 @@
+package io.hypernetes.scheduler;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.hypernetes.api.json.Json;
+import io.hypernetes.api.json.Meta;
+import io.hypernetes.client.KubeClient;
+import io.hypernetes.client.informer.Informer;
+import io.hypernetes.client.informer.InformerFactory;
+import io.hypernetes.client.informer.ResourceEventHandler;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@link Scheduler} as a cluster component: pods and nodes from the process's shared informers, binding
+ * through {@code POST pods/{name}/binding}, and a {@code FailedScheduling} Warning Event on a pod that fits
+ * nowhere. Everything goes through the API, as kube-scheduler does, so it can run in its own process.
+ */
+public final class KubeScheduler implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KubeScheduler.class);
+    static final String COMPONENT = "default-scheduler";
+
+    private final Scheduler scheduler;
+    private final List<Informer.Registration> registrations;
+
+    private KubeScheduler(Scheduler scheduler, List<Informer.Registration> registrations) {
+        this.scheduler = scheduler;
+        this.registrations = registrations;
+    }
+
+    /** Starts scheduling once the node and pod informers have synced (or after {@code syncTimeout}). */
+    public static KubeScheduler start(InformerFactory informers, SchedulerConfig config, Duration syncTimeout) throws InterruptedException {
+        KubeClient client = informers.client();
+        Scheduler scheduler = new Scheduler((pod, node) -> bind(client, pod, node),
+                (pod, message) -> Thread.ofVirtual().name("scheduler-event").start(() -> recordFailure(client, pod, message)),
+                config);
+        Informer nodes = informers.informer("/api/v1/nodes");
+        Informer pods = informers.informer("/api/v1/pods");
+        var nodeHandler = nodes.addHandler(new ResourceEventHandler() {
+            @Override
+            public void onAdd(ObjectNode obj) {
+                scheduler.onNodeAdd(obj);
+            }
+
+            @Override
+            public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
+                scheduler.onNodeUpdate(oldObj, newObj);
+            }
+
+            @Override
+            public void onDelete(ObjectNode obj) {
+                scheduler.onNodeDelete(obj);
+            }
+        });
+        var podHandler = pods.addHandler(new ResourceEventHandler() {
+            @Override
+            public void onAdd(ObjectNode obj) {
+                scheduler.onPodAdd(obj);
+            }
+
+            @Override
+            public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
+                scheduler.onPodUpdate(oldObj, newObj);
+            }
+
+            @Override
+            public void onDelete(ObjectNode obj) {
+                scheduler.onPodDelete(obj);
+            }
+        });
+        // nodes first: pods scheduled before their nodes are known would all fail once and wait for backoff
+        if (!nodes.awaitSynced(syncTimeout) || !pods.awaitSynced(syncTimeout)) {
+            log.warn("scheduler: informers not synced after {}; scheduling with what is known", syncTimeout);
+        }
+        scheduler.start();
+        return new KubeScheduler(scheduler, List.of(nodeHandler, podHandler));
+    }
+
+    public Scheduler scheduler() {
+        return scheduler;
+    }
+
+    private static void bind(KubeClient client, JsonNode pod, String node) {
+        String namespace = Meta.namespace(pod);
+        String name = Meta.name(pod);
+        ObjectNode binding = Json.object().put("apiVersion", "v1").put("kind", "Binding");
+        binding.putObject("metadata").put("name", name).put("namespace", namespace).put("uid", Meta.uid(pod));
+        binding.putObject("target").put("apiVersion", "v1").put("kind", "Node").put("name", node);
+        KubeClient.Response r = client.post("/api/v1/namespaces/" + namespace + "/pods/" + name + "/binding", binding);
+        if (r.code() != 201) {
+            throw new IllegalStateException(r.json().path("message").asText("HTTP " + r.code()));
+        }
+    }
+
+    /** A Warning Event as kube-scheduler writes it: name {@code <pod>.<hex nanos>}, reason FailedScheduling. */
+    private static void recordFailure(KubeClient client, JsonNode pod, String message) {
+        String namespace = Meta.namespace(pod);
+        String now = Meta.timestamp(Clock.systemUTC().instant());
+        ObjectNode event = Json.object().put("apiVersion", "v1").put("kind", "Event");
+        event.putObject("metadata").put("name", Meta.name(pod) + "." + Long.toHexString(System.currentTimeMillis() * 1_000_000L
+                + System.nanoTime() % 1_000_000L)).put("namespace", namespace);
+        event.putObject("involvedObject").put("apiVersion", "v1").put("kind", "Pod").put("namespace", namespace)
+                .put("name", Meta.name(pod)).put("uid", Meta.uid(pod)).put("resourceVersion", Meta.resourceVersion(pod));
+        event.put("reason", "FailedScheduling").put("message", message).put("type", "Warning")
+                .put("firstTimestamp", now).put("lastTimestamp", now).put("count", 1)
+                .put("reportingComponent", COMPONENT);
+        event.putObject("source").put("component", COMPONENT);
+        try {
+            KubeClient.Response r = client.post("/api/v1/namespaces/" + namespace + "/events", event);
+            if (r.code() != 201) log.debug("FailedScheduling event for {}/{} refused: {}", namespace, Meta.name(pod), r.code());
+        } catch (RuntimeException e) {
+            log.debug("FailedScheduling event for {}/{} not written: {}", namespace, Meta.name(pod), e.toString());
+        }
+    }
+
+    /** Stops scheduling and leaves the shared informers to their factory. */
+    @Override
+    public void close() {
+        registrations.forEach(Informer.Registration::close);
+        scheduler.close();
+    }
+}
