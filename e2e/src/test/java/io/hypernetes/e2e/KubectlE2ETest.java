@@ -108,6 +108,38 @@ class KubectlE2ETest {
             assertThat(k.run("delete", "pod", "nginx", "-n", "ns1").ok().stdout()).contains("pod \"nginx\" deleted");
             assertThat(k.run("get", "pods", "-n", "ns1").stderr()).contains("No resources found");
 
+            // apps/v1: Deployments (no controller yet, so no status and no ReplicaSets), their scale subresource,
+            // server-side printing, explain and server-side apply.
+            assertThat(k.run("create", "deployment", "web", "--image=nginx", "--replicas=3", "-n", "demo").ok().stdout())
+                    .contains("deployment.apps/web created");
+            String deployments = k.run("get", "deploy", "-n", "demo", "-o", "wide").ok().stdout();
+            assertThat(deployments.lines().findFirst().orElseThrow())
+                    .containsSubsequence("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR");
+            assertThat(deployments).containsPattern("web\\s+0/3\\s+0\\s+0\\s+\\S+\\s+nginx\\s+nginx\\s+app=web");
+            assertThat(k.run("scale", "deployment", "web", "--replicas=5", "-n", "demo").ok().stdout()).contains("deployment.apps/web scaled");
+            assertThat(k.run("get", "deployment", "web", "-n", "demo", "-o", "jsonpath={.spec.replicas}").ok().stdout()).isEqualTo("5");
+            assertThat(k.run("get", "rs", "-n", "demo").ok().stderr()).contains("No resources found in demo namespace");
+            assertThat(k.run("explain", "deployment.spec.strategy").ok().stdout()).contains("rollingUpdate", "type");
+            Path api = dir.resolve("api-deployment.yaml");
+            Files.writeString(api, """
+                    apiVersion: apps/v1
+                    kind: Deployment
+                    metadata: {name: api, namespace: demo}
+                    spec:
+                      replicas: 2
+                      selector: {matchLabels: {app: api}}
+                      template:
+                        metadata: {labels: {app: api}}
+                        spec:
+                          containers: [{name: api, image: "nginx:1.25"}]
+                    """);
+            assertThat(k.run("apply", "--server-side", "-f", api.toString()).ok().stdout()).contains("deployment.apps/api serverside-applied");
+            assertThat(k.run("get", "deployment", "api", "-n", "demo", "-o", "jsonpath={.spec.strategy.type} {.spec.replicas}").ok().stdout())
+                    .isEqualTo("RollingUpdate 2");
+            assertThat(k.run("describe", "deployment", "api", "-n", "demo").ok().stdout()).contains("Name:", "api", "Replicas:", "nginx:1.25");
+            assertThat(k.run("delete", "deployment", "web", "-n", "demo").ok().stdout()).contains("deployment.apps \"web\" deleted");
+            assertThat(k.run("get", "deployments", "-n", "demo").ok().stdout()).doesNotContain("web");
+
             // Errors reach the user as Kubernetes words them.
             Kubectl.Result missing = k.run("get", "pod", "nope", "-n", "ns1");
             assertThat(missing.exit()).isNotZero();

@@ -4,9 +4,17 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 
-/** The resources Hypernetes serves: core/v1 and Hypernetes' {@code Network}, which lives in the core group. */
+/**
+ * The resources Hypernetes serves: core/v1 (with Hypernetes' {@code Network}, which lives in the core group),
+ * apps/v1 Deployments and ReplicaSets, and coordination.k8s.io/v1 Leases.
+ */
 public final class ResourceTypes {
     private static final String CORE = "io.k8s.api.core.v1.";
+    private static final String APPS = "io.k8s.api.apps.v1.";
+    private static final String COORDINATION = "io.k8s.api.coordination.v1.";
+
+    /** The API groups besides the core group, in the order discovery lists them. */
+    public static final List<String> GROUPS = List.of("apps", "coordination.k8s.io");
 
     public static final ResourceType NAMESPACES = new ResourceType("", "v1", "Namespace", "namespaces", false,
             List.of("ns"), List.of(), Set.of("status", "finalize"), CORE + "Namespace", Set.of("status.phase"));
@@ -32,8 +40,20 @@ public final class ResourceTypes {
     public static final ResourceType NETWORKS = new ResourceType("", "v1", "Network", "networks", false,
             List.of("net"), List.of(), Set.of("status"), CORE + "Network", Set.of("spec.tenantID", "status.phase"));
 
-    public static final List<ResourceType> ALL =
-            List.of(NAMESPACES, PODS, SERVICES, ENDPOINTS, NODES, EVENTS, CONFIGMAPS, SECRETS, NETWORKS);
+    public static final ResourceType DEPLOYMENTS = new ResourceType("apps", "v1", "Deployment", "deployments", true,
+            List.of("deploy"), List.of("all"), Set.of("status", "scale"), APPS + "Deployment", Set.of());
+    public static final ResourceType REPLICASETS = new ResourceType("apps", "v1", "ReplicaSet", "replicasets", true,
+            List.of("rs"), List.of("all"), Set.of("status", "scale"), APPS + "ReplicaSet", Set.of("status.replicas"));
+    public static final ResourceType LEASES = new ResourceType("coordination.k8s.io", "v1", "Lease", "leases", true,
+            List.of(), List.of(), Set.of(), COORDINATION + "Lease", Set.of());
+
+    public static final List<ResourceType> ALL = List.of(NAMESPACES, PODS, SERVICES, ENDPOINTS, NODES, EVENTS, CONFIGMAPS,
+            SECRETS, NETWORKS, DEPLOYMENTS, REPLICASETS, LEASES);
+
+    /** The resources of one group version, e.g. ("apps", "v1"); ("", "v1") is the core group. */
+    public static List<ResourceType> of(String group, String version) {
+        return ALL.stream().filter(t -> t.group().equals(group) && t.version().equals(version)).toList();
+    }
 
     private ResourceTypes() {}
 

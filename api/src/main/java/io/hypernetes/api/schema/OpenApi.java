@@ -81,7 +81,12 @@ public final class OpenApi {
         Map<String, List<PathItem>> byDoc = new LinkedHashMap<>();
         for (ResourceType t : types) {
             String doc = t.group().isEmpty() ? "api/" + t.version() : "apis/" + t.group() + "/" + t.version();
-            byDoc.computeIfAbsent(doc, d -> new ArrayList<>(List.of(resourceList(d)))).addAll(paths(t));
+            byDoc.computeIfAbsent(doc, d -> new ArrayList<>(List.of(resourceList(t)))).addAll(paths(t));
+        }
+        for (ResourceType t : types) {
+            if (t.group().isEmpty()) continue;
+            byDoc.putIfAbsent("apis/" + t.group(), List.of(new PathItem("/apis/" + t.group() + "/", List.of(), List.of(
+                    Op.simpleGet("get" + groupName(t.group()) + "APIGroup", "get information of a group", META + "APIGroup")))));
         }
         byDoc.put("api", List.of(new PathItem("/api/", List.of(), List.of(
                 Op.simpleGet("getCoreAPIVersions", "get available API versions", META + "APIVersions")))));
@@ -210,10 +215,15 @@ public final class OpenApi {
             Param.query("sendInitialEvents", "boolean", "With watch: start with synthetic ADDED events for the current state."),
             Param.query("timeoutSeconds", "integer", "Time limit for the list or watch call."));
 
-    private static PathItem resourceList(String doc) {
-        return new PathItem("/" + doc + "/", List.of(), List.of(
-                Op.simpleGet("get" + groupName("") + "V1APIResources", "get available resources", META + "APIResourceList")));
+    private static PathItem resourceList(ResourceType t) {
+        String root = t.group().isEmpty() ? "/api/" + t.version() : "/apis/" + t.group() + "/" + t.version();
+        return new PathItem(root + "/", List.of(), List.of(Op.simpleGet("get" + groupName(t.group()) + capitalize(t.version())
+                + "APIResources", "get available resources", META + "APIResourceList")));
     }
+
+    /** The body of a scale subresource, whatever the scaled kind. */
+    private static final String SCALE = "io.k8s.api.autoscaling.v1.Scale";
+    private static final GroupVersionKind SCALE_GVK = new GroupVersionKind("autoscaling", "v1", "Scale");
 
     private static List<PathItem> paths(ResourceType t) {
         String root = t.group().isEmpty() ? "/api/" + t.version() : "/apis/" + t.group() + "/" + t.version();
@@ -273,6 +283,13 @@ public final class OpenApi {
                             "create binding of a " + t.kind(), "post", bgvk, write, binding, false, false,
                             ordered("200", binding, "201", binding, "202", binding)))));
                 }
+                case "scale" -> out.add(new PathItem(path, itemParams, List.of(
+                        new Op("get", "read" + id + "Scale", "read scale of the specified " + t.kind(), "get", SCALE_GVK, List.of(), null,
+                                false, false, Map.of("200", SCALE)),
+                        new Op("put", "replace" + id + "Scale", "replace scale of the specified " + t.kind(), "put", SCALE_GVK, write,
+                                SCALE, false, false, ordered("200", SCALE, "201", SCALE)),
+                        new Op("patch", "patch" + id + "Scale", "partially update scale of the specified " + t.kind(), "patch",
+                                SCALE_GVK, patch, META + "Patch", true, false, ordered("200", SCALE, "201", SCALE)))));
                 case "finalize" -> out.add(new PathItem(path, itemParams, List.of(new Op("put", "replace" + id + "Finalize",
                         "replace finalize of the specified " + t.kind(), "put", gvk, write, schema, false, false,
                         ordered("200", schema, "201", schema)))));
@@ -290,9 +307,11 @@ public final class OpenApi {
         doc.putObject("info").put("title", "Hypernetes").put("version", version);
         ObjectNode paths = doc.putObject("paths");
         Set<String> roots = new LinkedHashSet<>();
+        boolean watches = false;
         for (PathItem item : items) {
             ObjectNode p = paths.putObject(item.path());
             for (Op op : item.ops()) {
+                watches |= op.watch();
                 ObjectNode o = p.putObject(op.method());
                 o.putArray("tags").add(tag(item.path()));
                 o.put("description", op.description());
@@ -326,7 +345,7 @@ public final class OpenApi {
                 item.params().forEach(x -> ps.add(v3Param(x)));
             }
         }
-        if (paths.has("/api/v1/")) roots.add(META + "WatchEvent");
+        if (watches) roots.add(META + "WatchEvent");
         ObjectNode components = doc.putObject("components");
         ObjectNode schemas = components.putObject("schemas");
         for (String name : closure(roots, defs)) schemas.set(name, v3Schema(defs.get(name).deepCopy()));
@@ -461,9 +480,16 @@ public final class OpenApi {
         return Json.object().put("group", g.group()).put("version", g.version()).put("kind", g.kind());
     }
 
+    /** Kubernetes' operation tags: core_v1, core, apis, apps_v1, apps, coordination_v1, version. */
     private static String tag(String path) {
-        return path.startsWith("/api/v1") ? "core_v1" : path.startsWith("/api") && !path.startsWith("/apis") ? "core" :
-                path.startsWith("/apis") ? "apis" : "version";
+        if (path.startsWith("/api/v1")) return "core_v1";
+        if (path.startsWith("/api/")) return "core";
+        if (path.startsWith("/apis/") && path.length() > "/apis/".length()) {
+            String[] parts = path.substring("/apis/".length()).split("/");
+            String group = parts[0].replace(".k8s.io", "").replace('.', '_').replace('-', '_');
+            return parts.length > 1 && !parts[1].isEmpty() ? group + "_" + parts[1] : group;
+        }
+        return path.startsWith("/apis") ? "apis" : "version";
     }
 
     private static String describe(String code) {

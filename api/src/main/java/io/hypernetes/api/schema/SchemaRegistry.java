@@ -19,14 +19,18 @@ import java.util.Optional;
 import java.util.Set;
 
 /**
- * The served types, read from {@code core-v1.yaml}: answers by definition name and by apiVersion + kind.
+ * The served types, read from one schema file per API group ({@code core-v1.yaml}, {@code apps-v1.yaml},
+ * {@code coordination-v1.yaml}, {@code autoscaling-v1.yaml}) merged into one set of definitions: answers by
+ * definition name and by apiVersion + kind. Files may refer to each other's definitions (a Deployment's pod
+ * template is core/v1's); a definition named twice is an error.
  *
- * <p>The file is checked as it loads (every {@code $ref} must name a definition) so a broken schema fails at
+ * <p>The schema is checked as it loads (every {@code $ref} must name a definition) so a broken schema fails at
  * startup, not on the first request that happens to reach the broken type.
  */
 public final class SchemaRegistry {
     private static final String REF_PREFIX = "#/definitions/";
-    private static final String RESOURCE = "core-v1.yaml";
+    /** The schema files, loaded in this order; the core group first. */
+    static final List<String> RESOURCES = List.of("core-v1.yaml", "apps-v1.yaml", "coordination-v1.yaml", "autoscaling-v1.yaml");
 
     private final Map<String, Definition> definitions;
     private final Map<String, Definition> byKind;
@@ -49,7 +53,13 @@ public final class SchemaRegistry {
     }
 
     private static final class Holder {
-        static final SchemaRegistry CORE = load(SchemaRegistry.class.getResourceAsStream(RESOURCE));
+        static final SchemaRegistry CORE = load(RESOURCES.stream().map(Holder::open).toArray(InputStream[]::new));
+
+        private static InputStream open(String resource) {
+            InputStream in = SchemaRegistry.class.getResourceAsStream(resource);
+            if (in == null) throw new IllegalStateException("schema resource " + resource + " missing from the classpath");
+            return in;
+        }
     }
 
     /** The schema of everything Hypernetes serves, loaded once. */
@@ -57,18 +67,35 @@ public final class SchemaRegistry {
         return Holder.CORE;
     }
 
-    /** Reads a schema file: a YAML (or JSON) document with a top-level {@code definitions} map. */
+    /** Reads one schema file: a YAML (or JSON) document with a top-level {@code definitions} map. */
     public static SchemaRegistry load(InputStream yaml) {
-        if (yaml == null) throw new IllegalStateException("schema resource " + RESOURCE + " missing from the classpath");
-        try (yaml) {
-            JsonNode root = Json.YAML.readTree(yaml);
-            if (!(root.get("definitions") instanceof ObjectNode defs)) {
-                throw new IllegalStateException("schema file has no definitions map");
+        return load(new InputStream[] {yaml});
+    }
+
+    /**
+     * Reads schema files, each a YAML (or JSON) document with a top-level {@code definitions} map, into one schema;
+     * every stream is closed.
+     */
+    public static SchemaRegistry load(InputStream... yaml) {
+        ObjectNode all = Json.object();
+        try {
+            for (InputStream in : yaml) {
+                if (in == null) throw new IllegalStateException("schema resource missing from the classpath");
+                try (in) {
+                    JsonNode root = Json.YAML.readTree(in);
+                    if (root == null || !(root.get("definitions") instanceof ObjectNode defs)) {
+                        throw new IllegalStateException("schema file has no definitions map");
+                    }
+                    defs.properties().forEach(e -> {
+                        if (all.has(e.getKey())) throw new IllegalStateException("schema defines " + e.getKey() + " twice");
+                        all.set(e.getKey(), e.getValue());
+                    });
+                }
             }
-            return new SchemaRegistry(defs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        return new SchemaRegistry(all);
     }
 
     public Optional<Definition> definition(String name) {

@@ -30,6 +30,15 @@ public final class Defaults {
     private Defaults() {}
 
     public static void apply(ResourceType type, ObjectNode obj) {
+        if (type.group().equals("apps")) {
+            switch (type.kind()) {
+                case "Deployment" -> deployment(obj);
+                case "ReplicaSet" -> replicaSet(obj);
+                default -> {}
+            }
+            return;
+        }
+        // coordination.k8s.io/v1 Leases have no defaulted fields
         if (!type.group().isEmpty()) return;
         switch (type.kind()) {
             case "Pod" -> pod(obj);
@@ -68,16 +77,24 @@ public final class Defaults {
 
     private static void pod(ObjectNode pod) {
         ObjectNode spec = Tree.object(pod, "spec");
+        if (!spec.hasNonNull("enableServiceLinks")) spec.put("enableServiceLinks", true);
+        podSpec(spec, true);
+    }
+
+    /**
+     * Kubernetes' SetDefaults_PodSpec and the defaults of what a pod spec holds; {@code pod} adds what only a Pod
+     * gets (SetDefaults_Pod: requests from limits), not a pod template.
+     */
+    private static void podSpec(ObjectNode spec, boolean pod) {
         putIfAbsent(spec, "restartPolicy", "Always");
         putIfAbsent(spec, "dnsPolicy", "ClusterFirst");
         if (!spec.hasNonNull("terminationGracePeriodSeconds")) spec.put("terminationGracePeriodSeconds", 30);
         putIfAbsent(spec, "schedulerName", DEFAULT_SCHEDULER);
         if (!spec.hasNonNull("securityContext")) spec.putObject("securityContext");
-        if (!spec.hasNonNull("enableServiceLinks")) spec.put("enableServiceLinks", true);
         boolean hostNetwork = Tree.isTrue(spec, "hostNetwork");
         for (String kind : List.of("initContainers", "containers")) {
             for (JsonNode c : Tree.items(spec, kind)) {
-                if (c instanceof ObjectNode container) container(container, hostNetwork);
+                if (c instanceof ObjectNode container) container(container, hostNetwork, pod);
             }
         }
         for (JsonNode v : Tree.items(spec, "volumes")) {
@@ -85,7 +102,7 @@ public final class Defaults {
         }
     }
 
-    private static void container(ObjectNode c, boolean hostNetwork) {
+    private static void container(ObjectNode c, boolean hostNetwork, boolean pod) {
         putIfAbsent(c, "terminationMessagePath", TERMINATION_MESSAGE_PATH);
         putIfAbsent(c, "terminationMessagePolicy", "File");
         putIfAbsent(c, "imagePullPolicy", pullPolicy(Tree.text(c, "image")));
@@ -102,12 +119,47 @@ public final class Defaults {
             if (Tree.node(Tree.node(e, "valueFrom"), "fieldRef") instanceof ObjectNode ref) putIfAbsent(ref, "apiVersion", "v1");
         }
         // A limit without a request means "exactly this much": Kubernetes copies limits into requests.
-        if (c.get("resources") instanceof ObjectNode res && res.get("limits") instanceof ObjectNode limits && !limits.isEmpty()) {
+        if (pod && c.get("resources") instanceof ObjectNode res && res.get("limits") instanceof ObjectNode limits && !limits.isEmpty()) {
             ObjectNode requests = Tree.object(res, "requests");
             for (var e : limits.properties()) {
                 if (!requests.has(e.getKey())) requests.set(e.getKey(), e.getValue().deepCopy());
             }
         }
+    }
+
+    // ---- apps/v1 ------------------------------------------------------------------------------------------
+
+    /** The maxSurge and maxUnavailable of a rolling update when not given. */
+    public static final String DEFAULT_ROLLING_LIMIT = "25%";
+
+    /**
+     * Kubernetes' apps/v1 SetDefaults_Deployment: one replica, a RollingUpdate of 25% surge and 25% unavailable,
+     * ten old ReplicaSets kept, a progress deadline of 600 seconds, and the pod template's defaults.
+     */
+    private static void deployment(ObjectNode d) {
+        ObjectNode spec = Tree.object(d, "spec");
+        if (!spec.hasNonNull("replicas")) spec.put("replicas", 1);
+        ObjectNode strategy = Tree.object(spec, "strategy");
+        putIfAbsent(strategy, "type", "RollingUpdate");
+        if (Tree.text(strategy, "type").equals("RollingUpdate")) {
+            ObjectNode rolling = Tree.object(strategy, "rollingUpdate");
+            if (!rolling.hasNonNull("maxUnavailable")) rolling.put("maxUnavailable", DEFAULT_ROLLING_LIMIT);
+            if (!rolling.hasNonNull("maxSurge")) rolling.put("maxSurge", DEFAULT_ROLLING_LIMIT);
+        }
+        if (!spec.hasNonNull("revisionHistoryLimit")) spec.put("revisionHistoryLimit", 10);
+        if (!spec.hasNonNull("progressDeadlineSeconds")) spec.put("progressDeadlineSeconds", 600);
+        template(spec);
+    }
+
+    /** Kubernetes' apps/v1 SetDefaults_ReplicaSet: one replica, and the pod template's defaults. */
+    private static void replicaSet(ObjectNode rs) {
+        ObjectNode spec = Tree.object(rs, "spec");
+        if (!spec.hasNonNull("replicas")) spec.put("replicas", 1);
+        template(spec);
+    }
+
+    private static void template(ObjectNode workloadSpec) {
+        if (workloadSpec.get("template") instanceof ObjectNode template) podSpec(Tree.object(template, "spec"), false);
     }
 
     /** Always for :latest or no tag (the image may move), IfNotPresent for fixed tags and digests. */

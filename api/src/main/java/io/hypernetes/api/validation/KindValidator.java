@@ -7,7 +7,7 @@ import java.util.function.Function;
 /** The rules of one kind beyond the shared metadata rules. One implementation per kind Hypernetes serves. */
 sealed interface KindValidator
         permits PodValidator, ServiceValidator, NamespaceValidator, NetworkValidator, NodeValidator, EventValidator,
-                ConfigDataValidator, EndpointsValidator, GenericValidator {
+                ConfigDataValidator, EndpointsValidator, WorkloadValidator, LeaseValidator, GenericValidator {
 
     /** The rule for metadata.name (and generateName). Most kinds use DNS-1123 subdomains. */
     default Function<String, List<String>> nameRule() {

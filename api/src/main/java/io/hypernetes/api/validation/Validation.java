@@ -41,6 +41,15 @@ public final class Validation {
     }
 
     private static KindValidator validator(ResourceType type) {
+        return switch (type.apiVersion() + "/" + type.kind()) {
+            case "apps/v1/Deployment" -> WorkloadValidator.DEPLOYMENT;
+            case "apps/v1/ReplicaSet" -> WorkloadValidator.REPLICA_SET;
+            case "coordination.k8s.io/v1/Lease" -> LeaseValidator.INSTANCE;
+            default -> coreValidator(type);
+        };
+    }
+
+    private static KindValidator coreValidator(ResourceType type) {
         if (!type.group().isEmpty()) return GenericValidator.INSTANCE;
         return switch (type.kind()) {
             case "Pod" -> PodValidator.INSTANCE;

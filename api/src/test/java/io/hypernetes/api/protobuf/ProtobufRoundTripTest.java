@@ -280,6 +280,70 @@ class ProtobufRoundTripTest {
                         details: {name: x, kind: pods, causes: [{reason: FieldValueInvalid, message: bad, field: spec}], retryAfterSeconds: 5}
                         code: 404
                         """),
+                Arguments.of("Deployment", """
+                        apiVersion: apps/v1
+                        kind: Deployment
+                        metadata: {name: web, namespace: demo, generation: 2, labels: {app: web}}
+                        spec:
+                          replicas: 0
+                          selector: {matchLabels: {app: web}, matchExpressions: [{key: tier, operator: In, values: [front]}]}
+                          template:
+                            metadata: {labels: {app: web, tier: front}}
+                            spec:
+                              containers: [{name: nginx, image: nginx, ports: [{containerPort: 80, protocol: TCP}]}]
+                              restartPolicy: Always
+                          strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 0, maxUnavailable: 25%}}
+                          minReadySeconds: 5
+                          revisionHistoryLimit: 0
+                          paused: true
+                          progressDeadlineSeconds: 600
+                        status:
+                          observedGeneration: 2
+                          replicas: 3
+                          updatedReplicas: 2
+                          readyReplicas: 3
+                          availableReplicas: 3
+                          unavailableReplicas: 1
+                          terminatingReplicas: 0
+                          collisionCount: 1
+                          conditions:
+                          - {type: Available, status: "True", lastUpdateTime: "2024-01-02T15:04:05Z", lastTransitionTime: "2024-01-02T15:04:05Z", reason: MinimumReplicasAvailable, message: ok}
+                        """),
+                Arguments.of("ReplicaSet", """
+                        apiVersion: apps/v1
+                        kind: ReplicaSet
+                        metadata: {name: web-5d4f8, namespace: demo, ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: web, uid: 6f1c1b1e-2f0a-4c59-9a53-0d2b3b0c8a11, controller: true}]}
+                        spec:
+                          replicas: 2
+                          minReadySeconds: 1
+                          selector: {matchLabels: {app: web}}
+                          template: {metadata: {labels: {app: web}}, spec: {containers: [{name: nginx, image: nginx}]}}
+                        status:
+                          replicas: 0
+                          fullyLabeledReplicas: 2
+                          readyReplicas: 1
+                          availableReplicas: 1
+                          observedGeneration: 4
+                          conditions: [{type: ReplicaFailure, status: "False", lastTransitionTime: "2024-01-02T15:04:05Z"}]
+                        """),
+                Arguments.of("Lease", """
+                        apiVersion: coordination.k8s.io/v1
+                        kind: Lease
+                        metadata: {name: node-1, namespace: kube-node-lease}
+                        spec:
+                          holderIdentity: node-1
+                          leaseDurationSeconds: 40
+                          acquireTime: "2024-01-02T15:04:05.123456Z"
+                          renewTime: "2024-01-02T15:04:15.654321Z"
+                          leaseTransitions: 0
+                        """),
+                Arguments.of("Scale", """
+                        apiVersion: autoscaling/v1
+                        kind: Scale
+                        metadata: {name: web, namespace: demo, resourceVersion: "7"}
+                        spec: {replicas: 5}
+                        status: {replicas: 0, selector: app=web}
+                        """),
                 Arguments.of("Endpoints", """
                         apiVersion: v1
                         kind: Endpoints
@@ -301,6 +365,33 @@ class ProtobufRoundTripTest {
         assertThat(back).isEqualTo(original);
         // Encoding is deterministic (sorted map keys, fields by number), so a second trip gives the same bytes.
         assertThat(PB.encode(back)).isEqualTo(wire);
+    }
+
+    /** The numbers kubectl's generated code uses: Scale spec (2) replicas (1), status (3) replicas (1) and selector (2). */
+    @Test
+    void scaleUsesKubernetesFieldNumbers() {
+        ObjectNode scale = yaml("""
+                apiVersion: autoscaling/v1
+                kind: Scale
+                spec: {replicas: 5}
+                status: {replicas: 3, selector: a=b}
+                """);
+        byte[] wire = PB.encode(scale);
+        byte[] object = {0x12, 0x02, 0x08, 0x05, 0x1a, 0x07, 0x08, 0x03, 0x12, 0x03, 'a', '=', 'b'};
+        assertThat(indexOf(wire, object)).isGreaterThan(0);
+    }
+
+    @Test
+    void deploymentFieldsTravelWithKubernetesNumbers() {
+        ObjectNode d = yaml("""
+                apiVersion: apps/v1
+                kind: Deployment
+                spec: {replicas: 3, strategy: {rollingUpdate: {maxSurge: 1}}}
+                """);
+        byte[] wire = PB.encode(d);
+        // spec (2) { replicas (1) = 3, strategy (4) { rollingUpdate (2) { maxSurge (2) { type = 0, intVal = 1, strVal = "" } } } }
+        byte[] spec = {0x12, 0x0e, 0x08, 0x03, 0x22, 0x0a, 0x12, 0x08, 0x12, 0x06, 0x08, 0x00, 0x10, 0x01, 0x1a, 0x00};
+        assertThat(indexOf(wire, spec)).as(java.util.HexFormat.of().formatHex(wire)).isGreaterThan(0);
     }
 
     @Test

@@ -145,8 +145,8 @@ class ProtobufWireTest {
 
     @Test
     void rejectsKindNotServed() {
-        assertThatThrownBy(() -> PB.decode(envelope("apps/v1", "Deployment", new byte[0])))
-                .isInstanceOf(ProtobufException.class).hasMessageContaining("Deployment of apps/v1 is not served");
+        assertThatThrownBy(() -> PB.decode(envelope("batch/v1", "Job", new byte[0])))
+                .isInstanceOf(ProtobufException.class).hasMessageContaining("Job of batch/v1 is not served");
         assertThatThrownBy(() -> PB.decode(envelope("v1", "", new byte[0])))
                 .isInstanceOf(ProtobufException.class).hasMessageContaining("no kind");
     }

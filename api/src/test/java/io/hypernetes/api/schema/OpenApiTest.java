@@ -25,7 +25,9 @@ class OpenApiTest {
             assertThat(url).isEqualTo("/openapi/v3/" + e.getKey() + "?hash=" + doc.hash());
         }
         assertThat(api.v3Document("/api/v1")).isPresent();
-        assertThat(api.v3Document("apis/apps/v1")).isEmpty();
+        assertThat(fieldNames(d.get("paths"))).contains("apis/apps/v1", "apis/apps", "apis/coordination.k8s.io/v1");
+        assertThat(api.v3Document("apis/apps/v1")).isPresent();
+        assertThat(api.v3Document("apis/batch/v1")).isEmpty();
     }
 
     @Test
@@ -41,7 +43,8 @@ class OpenApiTest {
         JsonNode doc = Json.parse(api.v3Document("api/v1").orElseThrow().body());
         JsonNode schemas = doc.get("components").get("schemas");
         for (ResourceType t : ResourceTypes.ALL) {
-            JsonNode s = findByGvk(schemas, t.kind());
+            JsonNode own = Json.parse(api.v3Document(docPath(t)).orElseThrow().body()).get("components").get("schemas");
+            JsonNode s = findByGvk(own, t.kind());
             assertThat(s).as(t.kind()).isNotNull();
             assertThat(s.get("description").asText()).isNotBlank();
         }
@@ -50,11 +53,20 @@ class OpenApiTest {
         assertThat(ports.get("properties").has("containerPort")).isTrue();
         JsonNode subnets = walk(schemas, findByGvk(schemas, "Network"), "spec", "subnets");
         assertThat(fieldNames(subnets.get("properties"))).contains("cidr", "gateway");
+        // kubectl explain deployment.spec.strategy and deployment.spec.template.spec.containers
+        JsonNode apps = Json.parse(api.v3Document("apis/apps/v1").orElseThrow().body()).get("components").get("schemas");
+        JsonNode strategy = walk(apps, findByGvk(apps, "Deployment"), "spec", "strategy");
+        assertThat(fieldNames(strategy.get("properties"))).contains("type", "rollingUpdate");
+        assertThat(walk(apps, findByGvk(apps, "Deployment"), "spec", "template", "spec", "containers").get("properties").has("image")).isTrue();
+    }
+
+    private static String docPath(ResourceType t) {
+        return t.group().isEmpty() ? "api/" + t.version() : "apis/" + t.group() + "/" + t.version();
     }
 
     @Test
     void everyRefResolvesInsideItsDocument() throws IOException {
-        for (String path : List.of("api/v1", "api", "apis", "version")) {
+        for (String path : List.of("api/v1", "api", "apis", "version", "apis/apps/v1", "apis/apps", "apis/coordination.k8s.io/v1")) {
             JsonNode doc = Json.parse(api.v3Document(path).orElseThrow().body());
             List<String> refs = new ArrayList<>();
             collectRefs(doc, refs);
@@ -77,14 +89,14 @@ class OpenApiTest {
      */
     @Test
     void everyPatchOperationSatisfiesKubectl() throws IOException {
-        JsonNode doc = Json.parse(api.v3Document("api/v1").orElseThrow().body());
         for (ResourceType t : ResourceTypes.ALL) {
+            JsonNode doc = Json.parse(api.v3Document(docPath(t)).orElseThrow().body());
             int found = 0;
             for (Map.Entry<String, JsonNode> p : doc.get("paths").properties()) {
                 JsonNode patch = p.getValue().get("patch");
                 if (patch == null || !t.kind().equals(patch.path("x-kubernetes-group-version-kind").path("kind").asText())) continue;
                 found++;
-                assertThat(patch.get("x-kubernetes-group-version-kind").get("group").asText()).isEmpty();
+                assertThat(patch.get("x-kubernetes-group-version-kind").get("group").asText()).isEqualTo(t.group());
                 assertThat(patch.get("x-kubernetes-group-version-kind").get("version").asText()).isEqualTo("v1");
                 assertThat(patch.get("x-kubernetes-action").asText()).isEqualTo("patch");
                 boolean fieldValidation = false;
@@ -158,8 +170,7 @@ class OpenApiTest {
     private static JsonNode findByGvk(JsonNode schemas, String kind) {
         for (JsonNode s : schemas) {
             for (JsonNode gvk : s.path("x-kubernetes-group-version-kind")) {
-                if (gvk.get("kind").asText().equals(kind) && gvk.get("group").asText().isEmpty()
-                        && gvk.get("version").asText().equals("v1")) return s;
+                if (gvk.get("kind").asText().equals(kind) && gvk.get("version").asText().equals("v1")) return s;
             }
         }
         return null;

@@ -17,7 +17,8 @@ import java.util.function.Predicate;
  *   <li>Keystone {@code member}s: read and write their own tenant's namespaces, the objects in them and their
  *       tenant's networks; {@code reader}s only read there. Never nodes, never another tenant's objects, never
  *       the subresources that belong to the control plane (binding, finalize, status);
- *   <li>{@code system:nodes} certificates: read everything; write nodes, events, pod status and pod deletion;
+ *   <li>{@code system:nodes} certificates: read everything; write nodes, events, pod status and pod deletion, and
+ *       the node heartbeat Leases in {@code kube-node-lease};
  *   <li>anyone else authenticated: discovery and OpenAPI only; nobody unauthenticated: health and version only.
  * </ul>
  *
@@ -35,6 +36,8 @@ public final class Authorizer {
     public static final String MEMBER = "member";
     public static final String READER = "reader";
     private static final Set<String> READS = Set.of("get", "list", "watch");
+    /** The namespace of the Leases node agents renew as their heartbeat. */
+    static final String NODE_LEASES = "kube-node-lease";
 
     /** The user's access to resources, or null when it has none (authenticated users without a role). */
     public Access access(User user) {
@@ -75,7 +78,8 @@ public final class Authorizer {
             case Access.All all -> { }
             case Access.Node node -> {
                 boolean allowed = read || type == ResourceTypes.NODES || type == ResourceTypes.EVENTS
-                        || (type == ResourceTypes.PODS && ("status".equals(subresource) || verb.equals("delete")));
+                        || (type == ResourceTypes.PODS && ("status".equals(subresource) || verb.equals("delete")))
+                        || (type == ResourceTypes.LEASES && NODE_LEASES.equals(namespace));
                 if (!allowed) throw forbidden(user, verb, type, namespace, name, subresource);
             }
             case Access.Tenant tenant -> {

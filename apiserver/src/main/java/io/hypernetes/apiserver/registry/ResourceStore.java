@@ -325,9 +325,10 @@ public final class ResourceStore {
         }
     }
 
+    /** Whether objects of the kind track metadata.generation (Leases, renewed every few seconds, do not in Kubernetes). */
     private boolean hasSpec() {
         return type != ResourceTypes.CONFIGMAPS && type != ResourceTypes.SECRETS && type != ResourceTypes.EVENTS
-                && type != ResourceTypes.ENDPOINTS;
+                && type != ResourceTypes.ENDPOINTS && type != ResourceTypes.LEASES;
     }
 
     private static String randomSuffix() {
@@ -341,9 +342,10 @@ public final class ResourceStore {
     /**
      * Which part of an object an update may change. {@code BINDING} is the pods/binding subresource: it sets
      * {@code spec.nodeName} and the PodScheduled condition in one write and, as in Kubernetes, is not held to
-     * the pod update rules (which forbid changing the spec).
+     * the pod update rules (which forbid changing the spec). {@code SCALE} is the scale subresource of Deployments
+     * and ReplicaSets: it changes {@code spec.replicas} and nothing else.
      */
-    public enum Part { MAIN, STATUS, FINALIZE, BINDING }
+    public enum Part { MAIN, STATUS, FINALIZE, BINDING, SCALE }
 
     /** What a PUT did: the object as written (or as it would be, under dry run) and whether the PUT created it. */
     public record Updated(ObjectNode object, boolean created) {}
@@ -448,6 +450,7 @@ public final class ResourceStore {
         String subresource = switch (part) {
             case STATUS -> "status";
             case FINALIZE -> "finalize";
+            case SCALE -> "scale";
             default -> "";
         };
         JsonNode managed = ownership.update(old, obj, fieldManager, subresource, now).path("metadata").get("managedFields");
@@ -538,6 +541,12 @@ public final class ResourceStore {
                 Meta.metadata(result).remove("resourceVersion");
             }
             case BINDING -> result = obj;
+            case SCALE -> {
+                result = old.deepCopy();
+                JsonNode replicas = obj.path("spec").get("replicas");
+                if (replicas != null) result.withObject("/spec").set("replicas", replicas.deepCopy());
+                Meta.metadata(result).remove("resourceVersion");
+            }
             case FINALIZE -> {
                 result = old.deepCopy();
                 ArrayNode fin = obj.path("spec").path("finalizers").isArray()
@@ -549,7 +558,7 @@ public final class ResourceStore {
         }
         rules.applyDefaults(type, result);
         // a binding is not a spec change the pod's owner made, so it is not a new generation
-        if (hasSpec() && part != Part.BINDING && !Json.MAPPER.valueToTree(specOf(result)).equals(specOf(old))) {
+        if (hasSpec() && part != Part.BINDING && strategy.newGeneration(result, old)) {
             Meta.metadata(result).put("generation", old.path("metadata").path("generation").asLong(0) + 1);
         }
         ObjectNode oldForCompare = old.deepCopy();
@@ -563,7 +572,7 @@ public final class ResourceStore {
     }
 
     /** Everything but metadata and status: a change here is a new generation. */
-    private static ObjectNode specOf(ObjectNode obj) {
+    static ObjectNode specOf(ObjectNode obj) {
         ObjectNode s = obj.deepCopy();
         s.remove("metadata");
         s.remove("status");

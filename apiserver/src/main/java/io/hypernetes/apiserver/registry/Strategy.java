@@ -22,6 +22,7 @@ class Strategy {
         if (type == ResourceTypes.PODS) return new PodStrategy();
         if (type == ResourceTypes.NAMESPACES) return new NamespaceStrategy();
         if (type == ResourceTypes.SERVICES) return new ServiceStrategy();
+        if (type == ResourceTypes.DEPLOYMENTS) return new DeploymentStrategy();
         return new Strategy(type);
     }
 
@@ -42,6 +43,14 @@ class Strategy {
      */
     boolean allowCreateOnUpdate() {
         return type == ResourceTypes.ENDPOINTS || type == ResourceTypes.EVENTS;
+    }
+
+    /**
+     * Whether an update makes a new generation (metadata.generation + 1): a change of anything but metadata and
+     * status, for kinds that track generations.
+     */
+    boolean newGeneration(ObjectNode updated, ObjectNode old) {
+        return !ResourceStore.specOf(updated).equals(ResourceStore.specOf(old));
     }
 
     /** Adjusts an update of the main resource: what only a subresource may change is taken from {@code old}. */

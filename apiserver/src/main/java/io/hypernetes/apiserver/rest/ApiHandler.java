@@ -25,7 +25,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The root of the API: health, version, metrics, discovery, OpenAPI, and {@code /api/v1} resources.
+ * The root of the API: health, version, metrics, discovery, OpenAPI, and the resources of {@code /api/v1} and of
+ * the named groups under {@code /apis/{group}/{version}}.
  * Records {@code apiserver_request_duration_seconds} by verb and resource for every non-streaming request.
  */
 public final class ApiHandler implements Handler {
@@ -85,7 +86,7 @@ public final class ApiHandler implements Handler {
             throw ApiException.unauthorized();
         }
         if (reviews.handle(ex, path)) return;
-        if (!ex.method().equals("GET") && !path.startsWith("/api/v1/")) throw ApiException.methodNotAllowed(ex.method() + " is not supported on " + path);
+        if (!ex.method().equals("GET") && !resourcePath(path)) throw ApiException.methodNotAllowed(ex.method() + " is not supported on " + path);
         switch (path) {
             case "/metrics" -> {
                 if (!authorizer.administers(ex.user())) {
@@ -100,7 +101,9 @@ public final class ApiHandler implements Handler {
                 if (path.equals("/openapi/v2") || path.startsWith("/openapi/v3")) {
                     openApi(ex, path);
                 } else if (path.startsWith("/api/v1/")) {
-                    resource(ex, path);
+                    resource(ex, path, "", "v1", path.substring("/api/v1/".length()));
+                } else if (path.startsWith("/apis/")) {
+                    group(ex, path);
                 } else {
                     throw ApiException.notFoundPath();
                 }
@@ -108,9 +111,29 @@ public final class ApiHandler implements Handler {
         }
     }
 
-    private void resource(HttpExchange ex, String path) throws Exception {
-        List<String> segments = Arrays.asList(path.substring("/api/v1/".length()).split("/", -1));
-        Optional<Target> target = Target.parse(segments);
+    /** Whether a path names resources (not a document), so methods other than GET may apply. */
+    private static boolean resourcePath(String path) {
+        return path.startsWith("/api/v1/") || path.startsWith("/apis/") && path.split("/", -1).length > 4;
+    }
+
+    /** {@code /apis/{group}}, {@code /apis/{group}/{version}} and the resources below them. */
+    private void group(HttpExchange ex, String path) throws Exception {
+        String[] parts = path.substring("/apis/".length()).split("/", 3);
+        if (parts.length == 1) {
+            discovery(ex, Discovery.apiGroup(parts[0]).orElseThrow(ApiException::notFoundPath));
+        } else if (parts.length == 2) {
+            discovery(ex, Discovery.resources(parts[0], parts[1]).filter(d -> !parts[0].isEmpty())
+                    .orElseThrow(ApiException::notFoundPath));
+        } else if (parts[0].isEmpty() || ResourceTypes.of(parts[0], parts[1]).isEmpty()) {
+            throw ApiException.notFoundPath();
+        } else {
+            resource(ex, path, parts[0], parts[1], parts[2]);
+        }
+    }
+
+    private void resource(HttpExchange ex, String path, String group, String version, String rest) throws Exception {
+        List<String> segments = Arrays.asList(rest.split("/", -1));
+        Optional<Target> target = Target.parse(group, version, segments);
         if (target.isEmpty()) throw ApiException.notFoundPath();
         Target t = target.get();
         String verb = ResourceHandler.verb(ex.method(), t, ex);

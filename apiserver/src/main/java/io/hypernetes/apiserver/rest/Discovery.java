@@ -9,9 +9,9 @@ import java.util.List;
 import java.util.TreeSet;
 
 /**
- * The discovery documents kubectl reads to map kinds to URLs: {@code /api}, {@code /api/v1}, {@code /apis} and
- * {@code /version}. Hypernetes serves only the core group (Network lives there too), so {@code /apis} lists no
- * groups; aggregated discovery is not served, and clients fall back to these documents.
+ * The discovery documents kubectl reads to map kinds to URLs: {@code /api}, {@code /api/v1}, {@code /apis} (the
+ * named groups: apps, coordination.k8s.io), {@code /apis/{group}}, {@code /apis/{group}/{version}} and
+ * {@code /version}. Aggregated discovery is not served, and clients fall back to these documents.
  */
 final class Discovery {
     /** The Kubernetes API level Hypernetes implements; kubectl's version dispatcher picks its client from it. */
@@ -30,14 +30,39 @@ final class Discovery {
 
     static ObjectNode apiGroupList() {
         ObjectNode o = Json.object().put("kind", "APIGroupList").put("apiVersion", "v1");
-        o.putArray("groups");
+        ArrayNode groups = o.putArray("groups");
+        for (String g : ResourceTypes.GROUPS) groups.add(groupBody(g));
         return o;
     }
 
+    /** {@code /apis/{group}}: the group's versions; empty when the group is not served. */
+    static java.util.Optional<ObjectNode> apiGroup(String group) {
+        if (!ResourceTypes.GROUPS.contains(group)) return java.util.Optional.empty();
+        return java.util.Optional.of(groupBody(group).put("kind", "APIGroup").put("apiVersion", "v1"));
+    }
+
+    private static ObjectNode groupBody(String group) {
+        ObjectNode g = Json.object().put("name", group);
+        ArrayNode versions = g.putArray("versions");
+        // every served group has one version, v1, which is also the preferred one
+        ObjectNode v1 = Json.object().put("groupVersion", group + "/v1").put("version", "v1");
+        versions.add(v1);
+        g.set("preferredVersion", v1.deepCopy());
+        return g;
+    }
+
     static ObjectNode coreResources() {
-        ObjectNode o = Json.object().put("kind", "APIResourceList").put("apiVersion", "v1").put("groupVersion", "v1");
+        return resources("", "v1").orElseThrow();
+    }
+
+    /** {@code /api/v1} or {@code /apis/{group}/{version}}: the resources of a group version; empty when not served. */
+    static java.util.Optional<ObjectNode> resources(String group, String version) {
+        List<ResourceType> types = ResourceTypes.of(group, version);
+        if (types.isEmpty()) return java.util.Optional.empty();
+        String groupVersion = group.isEmpty() ? version : group + "/" + version;
+        ObjectNode o = Json.object().put("kind", "APIResourceList").put("apiVersion", "v1").put("groupVersion", groupVersion);
         ArrayNode resources = o.putArray("resources");
-        for (ResourceType t : ResourceTypes.ALL) {
+        for (ResourceType t : types) {
             ObjectNode r = resources.addObject().put("name", t.plural()).put("singularName", t.singular())
                     .put("namespaced", t.namespaced()).put("kind", t.kind());
             strings(r.putArray("verbs"), ResourceType.VERBS);
@@ -49,11 +74,14 @@ final class Discovery {
                 switch (sub) {
                     case "binding" -> strings(s.put("kind", "Binding").putArray("verbs"), List.of("create"));
                     case "finalize" -> strings(s.put("kind", t.kind()).putArray("verbs"), List.of("update"));
+                    // the scale of any kind is an autoscaling/v1 Scale, as discovery says with group and version
+                    case "scale" -> strings(s.put("group", "autoscaling").put("version", "v1").put("kind", "Scale")
+                            .putArray("verbs"), List.of("get", "patch", "update"));
                     default -> strings(s.put("kind", t.kind()).putArray("verbs"), List.of("get", "patch", "update"));
                 }
             }
         }
-        return o;
+        return java.util.Optional.of(o);
     }
 
     static ObjectNode version() {

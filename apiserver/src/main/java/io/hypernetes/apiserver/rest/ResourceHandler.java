@@ -32,7 +32,7 @@ import java.util.function.Predicate;
 
 /**
  * Kubernetes' REST semantics for one request on a resource: create, get, list, watch, update, patch, delete and
- * deletecollection, with dry runs, field validation, selectors, paging, and the status, finalize and binding
+ * deletecollection, with dry runs, field validation, selectors, paging, and the status, finalize, binding and scale
  * subresources. Storage semantics live in {@link ResourceStore}; this class speaks HTTP.
  */
 final class ResourceHandler {
@@ -122,6 +122,10 @@ final class ResourceHandler {
         if ("binding".equals(sub)) {
             if (!method.equals("POST")) throw ApiException.methodNotAllowed("binding supports only POST");
             bind(ex, t, store);
+            return;
+        }
+        if ("scale".equals(sub)) {
+            scale(ex, t, store);
             return;
         }
         if ("finalize".equals(sub) && !method.equals("PUT")) throw ApiException.methodNotAllowed("finalize supports only PUT");
@@ -511,6 +515,107 @@ final class ResourceHandler {
         status.putObject("metadata");
         status.put("status", "Success").put("code", 201);
         respond(ex, 201, MediaTypes.negotiate(ex.header("Accept"), false), status);
+    }
+
+    // ---- scale
+
+    /**
+     * The body of every scale subresource: an autoscaling/v1 Scale. Not a served resource of its own; the type
+     * exists for the schema checks, strict decoding and strategic-merge metadata of Scale bodies.
+     */
+    static final ResourceType SCALE = new ResourceType("autoscaling", "v1", "Scale", "scale", true, List.of(), List.of(),
+            Set.of(), "io.k8s.api.autoscaling.v1.Scale", Set.of());
+
+    /**
+     * {@code deployments/scale} and {@code replicasets/scale}: GET answers the object's replicas as a Scale; PUT and
+     * PATCH (JSON, merge or strategic merge) of the Scale change {@code spec.replicas} and nothing else, as
+     * Kubernetes' scale subresources do. The Scale's resourceVersion, when set, must be the object's current one.
+     */
+    private void scale(HttpExchange ex, Target t, ResourceStore store) {
+        String method = ex.method();
+        switch (method) {
+            case "GET" -> respond(ex, 200, MediaTypes.negotiate(ex.header("Accept"), false), scaleOf(store.get(t.namespace(), t.name())));
+            case "PUT" -> {
+                boolean dryRun = dryRun(ex);
+                ObjectNode body = decodeObject(ex, SCALE);
+                String bodyName = Meta.name(body);
+                if (!bodyName.isEmpty() && !bodyName.equals(t.name())) {
+                    throw ApiException.badRequest("the name of the object (" + bodyName + ") does not match the name on the URL (" + t.name() + ")");
+                }
+                long replicas = scaleReplicas(body, t.name());
+                String rv = Meta.resourceVersion(body);
+                ObjectNode result = store.mutate(t.namespace(), t.name(), rv.isEmpty() ? null : rv, current -> withReplicas(current, replicas),
+                        Part.SCALE, dryRun, fieldManager(ex, "UpdateOptions"));
+                respond(ex, 200, MediaTypes.negotiate(ex.header("Accept"), false), scaleOf(result));
+            }
+            case "PATCH" -> {
+                boolean dryRun = dryRun(ex);
+                String type = MediaTypes.contentType(ex.header("Content-Type"));
+                if (!type.equals(MediaTypes.JSON_PATCH) && !type.equals(MediaTypes.MERGE_PATCH) && !type.equals(MediaTypes.STRATEGIC_MERGE_PATCH)) {
+                    throw new ApiException(415, "UnsupportedMediaType", "the body of the request was in an unknown format - accepted media types "
+                            + "for the scale subresource include: application/json-patch+json, application/merge-patch+json, "
+                            + "application/strategic-merge-patch+json", null);
+                }
+                String validation = fieldValidation(ex);
+                String manager = fieldManager(ex, "PatchOptions");
+                Body patchBody = parseBody(ex.body(), MediaTypes.JSON);
+                JsonNode patch = patchBody.tree();
+                Strictness fromPatch = new Strictness(patchBody, type.equals(MediaTypes.JSON_PATCH) ? "json patch " : "", true);
+                ObjectNode result = store.mutate(t.namespace(), t.name(), null, current -> {
+                    ObjectNode scale = scaleOf(current);
+                    JsonNode patched;
+                    try {
+                        patched = switch (type) {
+                            case MediaTypes.JSON_PATCH -> JsonPatch.apply(scale, patch);
+                            case MediaTypes.MERGE_PATCH -> JsonMergePatch.apply(scale, patch);
+                            default -> StrategicMergePatch.apply(scale, patch, checks.patchMeta(SCALE));
+                        };
+                    } catch (PatchException e) {
+                        throw patchError(e, SCALE, t.name());
+                    }
+                    if (!(patched instanceof ObjectNode o)) throw ApiException.badRequest("the patch did not produce an object");
+                    checkKind(o, SCALE);
+                    checkFields(ex, SCALE, o, validation, fromPatch);
+                    String rv = Meta.resourceVersion(o);
+                    if (!rv.equals(Meta.resourceVersion(current))) {
+                        throw ApiException.conflict(t.type(), t.name(), "the object has been modified; please apply your changes to the latest version and try again");
+                    }
+                    return withReplicas(current, scaleReplicas(o, t.name()));
+                }, Part.SCALE, dryRun, manager);
+                respond(ex, 200, MediaTypes.negotiate(ex.header("Accept"), false), scaleOf(result));
+            }
+            default -> throw ApiException.methodNotAllowed(method + " is not supported on scale");
+        }
+    }
+
+    /** The Scale of a Deployment or ReplicaSet, as Kubernetes' scaleFromDeployment builds it. */
+    static ObjectNode scaleOf(ObjectNode obj) {
+        ObjectNode scale = Json.object().put("kind", "Scale").put("apiVersion", "autoscaling/v1");
+        ObjectNode meta = scale.putObject("metadata");
+        JsonNode m = obj.path("metadata");
+        for (String f : List.of("name", "namespace", "uid", "resourceVersion", "creationTimestamp")) {
+            if (m.has(f)) meta.set(f, m.get(f).deepCopy());
+        }
+        scale.putObject("spec").put("replicas", obj.path("spec").path("replicas").asLong(1));
+        ObjectNode status = scale.putObject("status").put("replicas", obj.path("status").path("replicas").asLong(0));
+        JsonNode selector = obj.path("spec").path("selector");
+        if (selector.isObject()) status.put("selector", Tables.selectorString(selector));
+        return scale;
+    }
+
+    /** A Scale's spec.replicas (0 when absent, as Go reads it), refused when negative as Kubernetes' ValidateScale does. */
+    private static long scaleReplicas(JsonNode scale, String name) {
+        long replicas = scale.path("spec").path("replicas").asLong(0);
+        if (replicas < 0) {
+            throw ApiException.invalid(SCALE, name, List.of(io.hypernetes.api.validation.FieldError.invalid(
+                    "spec.replicas", replicas, "must be greater than or equal to 0")));
+        }
+        return replicas;
+    }
+
+    private static ObjectNode withReplicas(ObjectNode obj, long replicas) {
+        obj.withObject("/spec").put("replicas", replicas);
+        return obj;
     }
 
     // ---- decoding and checks

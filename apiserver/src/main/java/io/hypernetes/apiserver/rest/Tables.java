@@ -41,8 +41,40 @@ final class Tables {
     private static final Column AGE = col("Age", "Time since the object was created.",
             o -> age(Meta.text(o, "creationTimestamp")));
 
-    private static final Map<String, List<Column>> COLUMNS = Map.of(
-            "Pod", List.of(NAME,
+    private static Column integer(String name, String description, Function<JsonNode, Object> cell) {
+        return new Column(name, "integer", "", 0, description, cell);
+    }
+
+    /** The wide columns of workloads: their template's containers and images, and their selector. */
+    private static final List<Column> WORKLOAD_WIDE = List.of(
+            wide("Containers", "Names of each container in the template.", o -> containerCells(o, "name")),
+            wide("Images", "Images referenced by each container in the template.", o -> containerCells(o, "image")),
+            wide("Selector", "Label selector for pods. Existing ReplicaSets whose pods are selected by this will be the ones affected by this deployment.",
+                    o -> selectorString(o.path("spec").path("selector"))));
+
+    private static List<Column> concat(List<Column> a, List<Column> b) {
+        List<Column> out = new ArrayList<>(a);
+        out.addAll(b);
+        return List.copyOf(out);
+    }
+
+    private static final Map<String, List<Column>> COLUMNS = Map.ofEntries(
+            Map.entry("Deployment", concat(List.of(NAME,
+                    col("Ready", "Number of the pod with ready state.", o -> o.path("status").path("readyReplicas").asLong()
+                            + "/" + o.path("spec").path("replicas").asLong(1)),
+                    integer("Up-to-date", "Total number of non-terminating pods targeted by this deployment that have the desired template spec.",
+                            o -> o.path("status").path("updatedReplicas").asLong()),
+                    integer("Available", "Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.",
+                            o -> o.path("status").path("availableReplicas").asLong()),
+                    AGE), WORKLOAD_WIDE)),
+            Map.entry("ReplicaSet", concat(List.of(NAME,
+                    integer("Desired", "Number of desired pods.", o -> o.path("spec").path("replicas").asLong(1)),
+                    integer("Current", "Number of actual replicas.", o -> o.path("status").path("replicas").asLong()),
+                    integer("Ready", "Number of ready replicas.", o -> o.path("status").path("readyReplicas").asLong()),
+                    AGE), WORKLOAD_WIDE)),
+            Map.entry("Lease", List.of(NAME,
+                    col("Holder", "The holder of the lease.", o -> o.path("spec").path("holderIdentity").asText("")), AGE)),
+            Map.entry("Pod", List.of(NAME,
                     col("Ready", "Ready containers out of all containers.", Tables::podReady),
                     col("Status", "The pod's status, as kubectl summarises it.", Tables::podStatus),
                     new Column("Restarts", "string", "", 0, "Container restarts.", Tables::podRestarts),
@@ -51,17 +83,17 @@ final class Tables {
                     wide("Node", "The node running the pod.", o -> orNone(o.path("spec").path("nodeName").asText())),
                     wide("Nominated Node", "The node the scheduler nominated for preemption.",
                             o -> orNone(o.path("status").path("nominatedNodeName").asText())),
-                    wide("Readiness Gates", "Satisfied readiness gates out of all.", Tables::readinessGates)),
-            "Namespace", List.of(NAME, col("Status", "The namespace's phase.", o -> o.path("status").path("phase").asText()), AGE),
-            "Service", List.of(NAME,
+                    wide("Readiness Gates", "Satisfied readiness gates out of all.", Tables::readinessGates))),
+            Map.entry("Namespace", List.of(NAME, col("Status", "The namespace's phase.", o -> o.path("status").path("phase").asText()), AGE)),
+            Map.entry("Service", List.of(NAME,
                     col("Type", "How the service is exposed.", o -> o.path("spec").path("type").asText("ClusterIP")),
                     col("Cluster-IP", "The service's cluster IP.", o -> orNone(o.path("spec").path("clusterIP").asText())),
                     col("External-IP", "External addresses of the service.", Tables::externalIps),
                     col("Port(s)", "The service's ports.", Tables::servicePorts),
                     AGE,
-                    wide("Selector", "The labels of the pods behind the service.", o -> orNone(labels(o.path("spec").path("selector"))))),
-            "Endpoints", List.of(NAME, col("Endpoints", "Ready addresses and ports.", Tables::endpoints), AGE),
-            "Node", List.of(NAME,
+                    wide("Selector", "The labels of the pods behind the service.", o -> orNone(labels(o.path("spec").path("selector")))))),
+            Map.entry("Endpoints", List.of(NAME, col("Endpoints", "Ready addresses and ports.", Tables::endpoints), AGE)),
+            Map.entry("Node", List.of(NAME,
                     col("Status", "Whether the node is ready.", Tables::nodeStatus),
                     col("Roles", "Roles from node-role.kubernetes.io labels.", Tables::nodeRoles),
                     AGE,
@@ -70,8 +102,8 @@ final class Tables {
                     wide("External-IP", "The node's external address.", o -> nodeAddress(o, "ExternalIP")),
                     wide("OS-Image", "The node's operating system.", o -> orUnknown(o.path("status").path("nodeInfo").path("osImage").asText())),
                     wide("Kernel-Version", "The node's kernel.", o -> orUnknown(o.path("status").path("nodeInfo").path("kernelVersion").asText())),
-                    wide("Container-Runtime", "The node's runtime.", o -> orUnknown(o.path("status").path("nodeInfo").path("containerRuntimeVersion").asText()))),
-            "Event", List.of(
+                    wide("Container-Runtime", "The node's runtime.", o -> orUnknown(o.path("status").path("nodeInfo").path("containerRuntimeVersion").asText())))),
+            Map.entry("Event", List.of(
                     col("Last Seen", "Time since the event last happened.", Tables::eventLastSeen),
                     col("Type", "Normal or Warning.", o -> o.path("type").asText()),
                     col("Reason", "Why the event happened, in one word.", o -> o.path("reason").asText()),
@@ -82,18 +114,18 @@ final class Tables {
                     wide("Source", "The component that reported it.", Tables::eventSource),
                     wide("First Seen", "Time since the event first happened.", o -> age(o.path("firstTimestamp").asText(Meta.text(o, "creationTimestamp")))),
                     new Column("Count", "string", "", 1, "How many times it happened.", o -> o.path("count").asLong(1)),
-                    wide("Name", "The event's name.", Meta::name)),
-            "ConfigMap", List.of(NAME, new Column("Data", "string", "", 0, "Number of keys.",
-                    o -> o.path("data").size() + o.path("binaryData").size()), AGE),
-            "Secret", List.of(NAME, col("Type", "The secret's type.", o -> o.path("type").asText("Opaque")),
-                    new Column("Data", "string", "", 0, "Number of keys.", o -> o.path("data").size() + o.path("stringData").size()), AGE),
-            "Network", List.of(NAME,
+                    wide("Name", "The event's name.", Meta::name))),
+            Map.entry("ConfigMap", List.of(NAME, new Column("Data", "string", "", 0, "Number of keys.",
+                    o -> o.path("data").size() + o.path("binaryData").size()), AGE)),
+            Map.entry("Secret", List.of(NAME, col("Type", "The secret's type.", o -> o.path("type").asText("Opaque")),
+                    new Column("Data", "string", "", 0, "Number of keys.", o -> o.path("data").size() + o.path("stringData").size()), AGE)),
+            Map.entry("Network", List.of(NAME,
                     col("Tenant", "The Keystone project that owns the network.", o -> o.path("spec").path("tenantID").asText()),
                     col("Phase", "The network's lifecycle phase.", o -> orNone(o.path("status").path("phase").asText())),
                     col("Subnets", "CIDRs of the network's subnets.", Tables::subnets),
                     AGE,
                     wide("Provider-Network", "The provider's network ID, when given.",
-                            o -> orNone(o.path("spec").path("providerNetworkID").asText()))));
+                            o -> orNone(o.path("spec").path("providerNetworkID").asText())))));
 
     private static List<Column> columns(ResourceType type) {
         return COLUMNS.getOrDefault(type.kind(), List.of(NAME, AGE));
@@ -123,6 +155,26 @@ final class Tables {
             }
         }
         return t;
+    }
+
+    /** Kubernetes' string form of a {@code metav1.LabelSelector}: requirements sorted by key, comma-separated. */
+    static String selectorString(JsonNode selector) {
+        try {
+            List<io.hypernetes.api.selector.Requirement> reqs = new ArrayList<>(
+                    io.hypernetes.api.selector.LabelSelector.fromObject(selector).requirements());
+            if (selector == null || selector.isMissingNode() || selector.isNull()) return "<none>";
+            reqs.sort(java.util.Comparator.comparing(io.hypernetes.api.selector.Requirement::key));
+            return String.join(",", reqs.stream().map(Object::toString).toList());
+        } catch (io.hypernetes.api.selector.SelectorException e) {
+            return "<error>";
+        }
+    }
+
+    /** The template's containers' names or images, comma-separated, as kubectl lays them out. */
+    private static String containerCells(JsonNode workload, String field) {
+        List<String> out = new ArrayList<>();
+        workload.path("spec").path("template").path("spec").path("containers").forEach(c -> out.add(c.path(field).asText()));
+        return String.join(",", out);
     }
 
     static ObjectNode partialMetadata(ObjectNode o) {
