@@ -144,6 +144,8 @@ public final class ApiException extends HttpError {
         String list = errors.size() == 1
                 ? errors.getFirst().message()
                 : "[" + String.join(", ", errors.stream().map(FieldError::message).toList()) + "]";
-        return new ApiException(422, "Invalid", type.kind() + " \"" + (name == null ? "" : name) + "\" is invalid: " + list, d);
+        // Kubernetes qualifies the kind with its group: Deployment.apps "web" is invalid; Pod "web" is invalid
+        String kind = type.group().isEmpty() ? type.kind() : type.kind() + "." + type.group();
+        return new ApiException(422, "Invalid", kind + " \"" + (name == null ? "" : name) + "\" is invalid: " + list, d);
     }
 }

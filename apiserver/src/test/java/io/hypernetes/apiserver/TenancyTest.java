@@ -136,6 +136,23 @@ class TenancyTest {
     }
 
     @Test
+    void aMemberScalesItsDeploymentAndAReaderCannot() {
+        created(alice, "/api/v1/namespaces", TestCluster.namespace("scaled"));
+        created(alice, "/apis/apps/v1/namespaces/scaled/deployments", TestCluster.yaml("{apiVersion: apps/v1, kind: Deployment, metadata: {name: web}, "
+                + "spec: {selector: {matchLabels: {app: w}}, template: {metadata: {labels: {app: w}}, spec: {containers: [{name: c, image: nginx}]}}}}"));
+        String scale = "{\"spec\":{\"replicas\":4}}";
+        KubeClient.Response scaled = alice.send("PATCH", "/apis/apps/v1/namespaces/scaled/deployments/web/scale",
+                scale.getBytes(StandardCharsets.UTF_8), "application/merge-patch+json", "application/json");
+        assertThat(scaled.code()).as(scaled.text()).isEqualTo(200);
+        assertThat(alice.get("/apis/apps/v1/namespaces/scaled/deployments/web").json().at("/spec/replicas").asInt()).isEqualTo(4);
+        assertThat(alice.get("/apis/apps/v1/namespaces/scaled/deployments/web").json().at("/metadata/labels").path(Tenancy.LABEL).asText()).isEqualTo(alpha.id());
+        assertThat(rita.send("PATCH", "/apis/apps/v1/namespaces/scaled/deployments/web/scale", scale.getBytes(StandardCharsets.UTF_8),
+                "application/merge-patch+json", "application/json").code()).isEqualTo(403);
+        assertThat(bob.send("PATCH", "/apis/apps/v1/namespaces/scaled/deployments/web/scale", scale.getBytes(StandardCharsets.UTF_8),
+                "application/merge-patch+json", "application/json").code()).isEqualTo(404);
+    }
+
+    @Test
     void aReaderReadsItsTenantAndWritesNothing() {
         created(alice, "/api/v1/namespaces", TestCluster.namespace("readable"));
         created(alice, "/api/v1/namespaces/readable/configmaps", TestCluster.yaml("{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {k: v}}"));
@@ -297,13 +314,19 @@ class TenancyTest {
         objects.put("secrets", TestCluster.yaml("{apiVersion: v1, kind: Secret, metadata: {name: secret-s}, stringData: {k: " + canary + "}}"));
         objects.put("events", TestCluster.yaml("{apiVersion: v1, kind: Event, metadata: {name: secret-ev}, involvedObject: {kind: Pod, name: secret-pod, namespace: "
                 + ns + "}, reason: Secret, message: " + canary + "}"));
+        String template = "{selector: {matchLabels: {app: w}}, template: {metadata: {labels: {app: w}}, spec: {containers: [{name: c, image: nginx}]}}}";
+        objects.put("deployments", TestCluster.yaml("{apiVersion: apps/v1, kind: Deployment, metadata: {name: secret-deploy}, spec: " + template + "}"));
+        objects.put("replicasets", TestCluster.yaml("{apiVersion: apps/v1, kind: ReplicaSet, metadata: {name: secret-rs}, spec: " + template + "}"));
+        objects.put("leases", TestCluster.yaml("{apiVersion: coordination.k8s.io/v1, kind: Lease, metadata: {name: secret-lease}, spec: {holderIdentity: "
+                + canary + "}}"));
         List<String> secrets = new ArrayList<>(List.of(canary, alpha.id()));
         Map<String, String> paths = new LinkedHashMap<>();
         for (var e : objects.entrySet()) {
             ((ObjectNode) e.getValue().withObject("/metadata")).withObject("/labels").put("canary", canary);
-            JsonNode made = created(alice, "/api/v1/namespaces/" + ns + "/" + e.getKey(), e.getValue());
+            String collection = base(e.getKey()) + "/namespaces/" + ns + "/" + e.getKey();
+            JsonNode made = created(alice, collection, e.getValue());
             secrets.add(made.path("metadata").path("uid").asText());
-            paths.put(e.getKey(), "/api/v1/namespaces/" + ns + "/" + e.getKey() + "/" + made.path("metadata").path("name").asText());
+            paths.put(e.getKey(), collection + "/" + made.path("metadata").path("name").asText());
         }
         JsonNode nsObj = cluster.get("/api/v1/namespaces/" + ns);
         secrets.add(nsObj.path("metadata").path("uid").asText());
@@ -322,8 +345,10 @@ class TenancyTest {
             String resource = e.getKey();
             String object = e.getValue();
             boolean namespaced = !resource.equals("namespaces") && !resource.equals("networks");
-            String inNs = namespaced ? "/api/v1/namespaces/" + ns + "/" + resource : "/api/v1/" + resource;
-            String all = "/api/v1/" + resource;
+            String base = base(resource);
+            String apiVersion = base.equals("/api/v1") ? "v1" : base.substring("/apis/".length());
+            String inNs = namespaced ? base + "/namespaces/" + ns + "/" + resource : base + "/" + resource;
+            String all = base + "/" + resource;
             String name = object.substring(object.lastIndexOf('/') + 1);
             String rv = versions.get(resource);
             List<String[]> requests = new ArrayList<>();
@@ -340,13 +365,13 @@ class TenancyTest {
             requests.add(new String[] {"GET", object, null, null});
             requests.add(new String[] {"GET", object + "?resourceVersion=" + rv, null, null});
             requests.add(new String[] {"GET", object + "/status", null, null});
-            requests.add(new String[] {"GET", "/api/v1/watch/" + object.substring("/api/v1/".length()) + "?timeoutSeconds=1", null, null});
-            requests.add(new String[] {"PUT", object, "{\"apiVersion\":\"v1\",\"kind\":\"" + kind(resource) + "\",\"metadata\":{\"name\":\"" + name + "\"}}", "application/json"});
-            requests.add(new String[] {"PUT", object + "/status", "{\"apiVersion\":\"v1\",\"kind\":\"" + kind(resource) + "\",\"metadata\":{\"name\":\"" + name + "\"}}", "application/json"});
+            requests.add(new String[] {"GET", base + "/watch/" + object.substring(base.length() + 1) + "?timeoutSeconds=1", null, null});
+            requests.add(new String[] {"PUT", object, "{\"apiVersion\":\"" + apiVersion + "\",\"kind\":\"" + kind(resource) + "\",\"metadata\":{\"name\":\"" + name + "\"}}", "application/json"});
+            requests.add(new String[] {"PUT", object + "/status", "{\"apiVersion\":\"" + apiVersion + "\",\"kind\":\"" + kind(resource) + "\",\"metadata\":{\"name\":\"" + name + "\"}}", "application/json"});
             requests.add(new String[] {"PATCH", object, "{\"metadata\":{\"labels\":{\"owned\":\"bob\"}}}", "application/merge-patch+json"});
             requests.add(new String[] {"PATCH", object, "{\"metadata\":{\"labels\":{\"owned\":\"bob\"}}}", "application/strategic-merge-patch+json"});
             requests.add(new String[] {"PATCH", object, "[{\"op\":\"add\",\"path\":\"/metadata/labels/owned\",\"value\":\"bob\"}]", "application/json-patch+json"});
-            requests.add(new String[] {"PATCH", object + "?fieldManager=bob&force=true", "{\"apiVersion\":\"v1\",\"kind\":\"" + kind(resource)
+            requests.add(new String[] {"PATCH", object + "?fieldManager=bob&force=true", "{\"apiVersion\":\"" + apiVersion + "\",\"kind\":\"" + kind(resource)
                     + "\",\"metadata\":{\"name\":\"" + name + "\",\"labels\":{\"owned\":\"bob\"}}}", "application/apply-patch+yaml"});
             requests.add(new String[] {"PATCH", object + "/status", "{\"status\":{}}", "application/merge-patch+json"});
             requests.add(new String[] {"DELETE", object, null, null});
@@ -354,7 +379,13 @@ class TenancyTest {
             if (namespaced) {
                 requests.add(new String[] {"DELETE", inNs, null, null});
                 requests.add(new String[] {"DELETE", inNs + "?labelSelector=canary%3D" + canary, null, null});
-                requests.add(new String[] {"POST", inNs, "{\"apiVersion\":\"v1\",\"kind\":\"" + kind(resource) + "\",\"metadata\":{\"name\":\"bobs-" + resource + "\"}}", "application/json"});
+                requests.add(new String[] {"POST", inNs, "{\"apiVersion\":\"" + apiVersion + "\",\"kind\":\"" + kind(resource) + "\",\"metadata\":{\"name\":\"bobs-" + resource + "\"}}", "application/json"});
+            }
+            if (resource.equals("deployments") || resource.equals("replicasets")) {
+                requests.add(new String[] {"GET", object + "/scale", null, null});
+                requests.add(new String[] {"PUT", object + "/scale", "{\"apiVersion\":\"autoscaling/v1\",\"kind\":\"Scale\",\"metadata\":{\"name\":\""
+                        + name + "\"},\"spec\":{\"replicas\":7}}", "application/json"});
+                requests.add(new String[] {"PATCH", object + "/scale", "{\"spec\":{\"replicas\":7}}", "application/merge-patch+json"});
             }
             if (resource.equals("pods")) {
                 requests.add(new String[] {"POST", object + "/binding", "{\"apiVersion\":\"v1\",\"kind\":\"Binding\",\"metadata\":{\"name\":\"" + name + "\"},\"target\":{\"name\":\"n\"}}", "application/json"});
@@ -409,10 +440,20 @@ class TenancyTest {
         }
     }
 
+    /** Where a resource is served: the core group or its own. */
+    private static String base(String resource) {
+        return switch (resource) {
+            case "deployments", "replicasets" -> "/apis/apps/v1";
+            case "leases" -> "/apis/coordination.k8s.io/v1";
+            default -> "/api/v1";
+        };
+    }
+
     private static String kind(String resource) {
         return switch (resource) {
             case "endpoints" -> "Endpoints";
             case "configmaps" -> "ConfigMap";
+            case "replicasets" -> "ReplicaSet";
             default -> Character.toUpperCase(resource.charAt(0)) + resource.substring(1, resource.length() - 1);
         };
     }

@@ -84,7 +84,12 @@ public final class Authorizer {
             }
             case Access.Tenant tenant -> {
                 if (Access.infrastructure(type)) throw forbidden(user, verb, type, namespace, name, subresource);
-                boolean controlPlane = subresource != null && (!read || !subresource.equals("status"));
+                // the control plane's own subresources; scale is the owner's, as kubectl scale uses it
+                boolean controlPlane = subresource != null && switch (subresource) {
+                    case "binding", "finalize" -> true;
+                    case "status" -> !read;
+                    default -> false;
+                };
                 if (!read && (!tenant.write() || controlPlane)) {
                     // refused either way; 404 rather than 403 when the target is another tenant's
                     boolean creating = verb.equals("create") && subresource == null;
