@@ -20,7 +20,7 @@ import java.util.Optional;
 /** Every served resource's {@link ResourceStore}, over one {@link Store}. */
 public final class Registry {
     /** Namespaces every cluster has, created on first start as Kubernetes' bootstrap controller does. */
-    public static final java.util.List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
+    public static final List<String> SYSTEM_NAMESPACES = List.of("default", "kube-system", "kube-public", "kube-node-lease");
 
     private final Store store;
     private final Projects projects;
@@ -81,8 +81,8 @@ public final class Registry {
     /**
      * Records a new object's tenant (see {@link Tenancy}): a namespaced object takes its namespace's, whatever
      * the client wrote; a namespace takes its creator's project, or for an administrator the tenant label it was
-     * given, which must name an existing project; a network must name the creator's own project unless an
-     * administrator creates it. A namespace's network must be one of its tenant's.
+     * given; a network must name the creator's own project unless an administrator creates it. What an
+     * administrator names must exist (see {@link #mustExist}). A namespace's network must be one of its tenant's.
      */
     void assignTenant(ResourceType type, ObjectNode obj, ObjectNode namespace) {
         Access access = Access.current();
