@@ -9,7 +9,8 @@ import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.client.informer.ResourceEventHandler;
-import java.time.Duration;
+import io.hypernetes.controllers.work.ControllerRefs;
+import io.hypernetes.controllers.work.WorkQueue;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -39,7 +40,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class EndpointsController implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EndpointsController.class);
-    static final String BY_NAMESPACE = "endpoints-controller.namespace";
+    static final String BY_NAMESPACE = ControllerRefs.NAMESPACE_INDEX;
 
     /** @param workers how many Services are reconciled at once */
     public record Config(int workers) {
@@ -50,7 +51,8 @@ public final class EndpointsController implements AutoCloseable {
     private final Informer services;
     private final Informer pods;
     private final Informer endpoints;
-    private final WorkQueue<String> queue;
+    private final int workers;
+    private final WorkQueue queue = new WorkQueue("endpoints");
     private final List<Informer.Registration> registrations = new ArrayList<>();
 
     private EndpointsController(InformerFactory factory, Config config) {
@@ -58,17 +60,9 @@ public final class EndpointsController implements AutoCloseable {
         this.services = factory.informer("/api/v1/services");
         this.pods = factory.informer("/api/v1/pods");
         this.endpoints = factory.informer("/api/v1/endpoints");
-        index(services);
-        index(pods);
-        this.queue = new WorkQueue<>("endpoints", config.workers(), this::sync);
-    }
-
-    private static void index(Informer informer) {
-        try {
-            informer.addIndex(BY_NAMESPACE, o -> List.of(Meta.namespace(o)));
-        } catch (IllegalArgumentException e) {
-            // an earlier controller of this kind on the same informer added it
-        }
+        ControllerRefs.namespaceIndex(services);
+        ControllerRefs.namespaceIndex(pods);
+        this.workers = config.workers();
     }
 
     public static EndpointsController start(InformerFactory informers) {
@@ -121,12 +115,12 @@ public final class EndpointsController implements AutoCloseable {
                 c.queue.add(key(ep));
             }
         }));
-        c.queue.start();
+        c.queue.run(c.workers, c::sync);
         return c;
     }
 
     static String key(JsonNode obj) {
-        return Meta.namespace(obj) + "/" + Meta.name(obj);
+        return WorkQueue.key(obj);
     }
 
     private void podChanged(ObjectNode old, ObjectNode pod) {
@@ -146,22 +140,22 @@ public final class EndpointsController implements AutoCloseable {
         return true;
     }
 
-    private Duration sync(String key) {
-        int slash = key.indexOf('/');
-        String ns = key.substring(0, slash);
-        String name = key.substring(slash + 1);
+    private void sync(String key) {
+        String[] nsName = WorkQueue.split(key);
+        String ns = nsName[0];
+        String name = nsName[1];
         String path = "/api/v1/namespaces/" + ns + "/endpoints/" + name;
         Optional<ObjectNode> svc = services.get(ns, name);
         Optional<ObjectNode> current = endpoints.get(ns, name);
         if (svc.isEmpty()) {
-            if (current.isEmpty()) return null;
+            if (current.isEmpty()) return;
             KubeClient.Response deleted = client.delete(path);
             if (deleted.code() != 200 && deleted.code() != 404) throw failure("delete " + path, deleted);
             log.debug("endpoints {}: deleted with its service", key);
-            return null;
+            return;
         }
         JsonNode selector = svc.get().path("spec").path("selector");
-        if (!selector.isObject() || selector.isEmpty()) return null; // selector-less: the Endpoints are someone else's
+        if (!selector.isObject() || selector.isEmpty()) return; // selector-less: the Endpoints are someone else's
         ArrayNode subsets = subsets(svc.get(), pods.byIndex(BY_NAMESPACE, ns).stream().filter(p -> matches(selector, p)).toList());
         ObjectNode labels = labels(svc.get());
         if (current.isPresent()) {
@@ -169,7 +163,7 @@ public final class EndpointsController implements AutoCloseable {
             boolean sameSubsets = have.isMissingNode() || have.isNull() ? subsets.isEmpty() : have.equals(subsets);
             JsonNode haveLabels = current.get().path("metadata").path("labels");
             boolean sameLabels = haveLabels.isMissingNode() || haveLabels.isNull() ? labels.isEmpty() : haveLabels.equals(labels);
-            if (sameSubsets && sameLabels) return null;
+            if (sameSubsets && sameLabels) return;
             ObjectNode next = current.get().deepCopy();
             next.set("subsets", subsets);
             if (labels.isEmpty()) Meta.metadata(next).remove("labels");
@@ -185,11 +179,11 @@ public final class EndpointsController implements AutoCloseable {
             if (created.code() != 201 && created.code() != 200) throw failure("create " + path, created);
         }
         log.debug("endpoints {}: {} subsets", key, subsets.size());
-        return null;
     }
 
-    private static IllegalStateException failure(String what, KubeClient.Response r) {
-        return new IllegalStateException(what + ": " + r.code() + (r.code() == 409 ? " (conflict)" : " " + r.text()));
+    private static RuntimeException failure(String what, KubeClient.Response r) {
+        if (r.code() == 409) return new WorkQueue.Conflict(what + ": conflict");
+        return new IllegalStateException(what + ": " + r.code() + " " + r.text());
     }
 
     private static ObjectNode labels(ObjectNode svc) {
