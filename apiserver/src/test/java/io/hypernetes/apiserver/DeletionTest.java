@@ -226,4 +226,40 @@ class DeletionTest {
         assertThat(cluster.revision()).isEqualTo(before);
         assertThat(cluster.client.get("/api/v1/namespaces/del/configmaps/dry-body").code()).isEqualTo(200);
     }
+
+    private static String configMap(String name) {
+        cluster.create("/api/v1/namespaces/del/configmaps", TestCluster.yaml("{apiVersion: v1, kind: ConfigMap, metadata: {name: " + name + "}}"));
+        return "/api/v1/namespaces/del/configmaps/" + name;
+    }
+
+    @Test
+    void foregroundAndOrphanDeletionLeaveTheOwnerToTheGarbageCollectorsFinalizer() {
+        String fg = configMap("owner-fg");
+        KubeClient.Response r = deleteWith(fg, "{\"propagationPolicy\":\"Foreground\"}");
+        assertThat(r.code()).isEqualTo(200);
+        JsonNode held = cluster.get(fg);
+        assertThat(held.at("/metadata/finalizers").toString()).isEqualTo("[\"foregroundDeletion\"]");
+        assertThat(held.at("/metadata/deletionTimestamp").asText()).isNotEmpty();
+        // a later Orphan swaps the collector's finalizer; a Background takes it off, and with nothing left it goes
+        deleteWith(fg, "{\"propagationPolicy\":\"Orphan\"}");
+        assertThat(cluster.get(fg).at("/metadata/finalizers").toString()).isEqualTo("[\"orphan\"]");
+        assertThat(deleteWith(fg, "{\"propagationPolicy\":\"Background\"}").code()).isEqualTo(200);
+        assertThat(cluster.client.get(fg).code()).isEqualTo(404);
+
+        // the deprecated orphanDependents means Orphan, as a query parameter too
+        String orphan = configMap("owner-orphan");
+        assertThat(cluster.send("DELETE", orphan + "?orphanDependents=true", (String) null, null).code()).isEqualTo(200);
+        assertThat(cluster.get(orphan).at("/metadata/finalizers").toString()).isEqualTo("[\"orphan\"]");
+
+        // both at once is refused and changes nothing
+        String both = configMap("owner-both");
+        long before = cluster.revision();
+        KubeClient.Response refused = deleteWith(both, "{\"propagationPolicy\":\"Foreground\",\"orphanDependents\":false}");
+        assertThat(refused.code()).isEqualTo(422);
+        assertThat(refused.json().path("message").asText()).contains("orphanDependents and deletionPropagation cannot be both set");
+        assertThat(cluster.revision()).isEqualTo(before);
+        // Background on an object without finalizers deletes at once, as before
+        assertThat(deleteWith(both, "{\"propagationPolicy\":\"Background\"}").code()).isEqualTo(200);
+        assertThat(cluster.client.get(both).code()).isEqualTo(404);
+    }
 }

@@ -587,8 +587,44 @@ public final class ResourceStore {
 
     // ---- delete
 
-    /** The client's {@code DeleteOptions}. */
-    public record DeleteOptions(Long gracePeriodSeconds, String uid, String resourceVersion, boolean dryRun) {}
+    /**
+     * What happens to an object's dependents (objects naming it in their ownerReferences) when it is deleted, as
+     * the garbage collector carries it out: Background deletes them after the owner is gone; Foreground keeps the
+     * owner (finalizer {@code foregroundDeletion}) until its blocking dependents are gone; Orphan (finalizer
+     * {@code orphan}) has their references removed and leaves them.
+     */
+    public enum Propagation {
+        BACKGROUND(null), FOREGROUND("foregroundDeletion"), ORPHAN("orphan");
+
+        final String finalizer;
+
+        Propagation(String finalizer) {
+            this.finalizer = finalizer;
+        }
+    }
+
+    /** The client's {@code DeleteOptions}; {@code propagation} null when the client named none (Background). */
+    public record DeleteOptions(Long gracePeriodSeconds, String uid, String resourceVersion, boolean dryRun, Propagation propagation) {}
+
+    /**
+     * Puts the garbage collector's finalizer for {@code propagation} on the object and takes the other one off,
+     * as Kubernetes does on delete; an explicit Background takes both off. Returns whether the finalizers changed.
+     */
+    private static boolean propagate(ObjectNode obj, Propagation propagation) {
+        if (propagation == null) return false;
+        ObjectNode meta = Meta.metadata(obj);
+        ArrayNode before = meta.get("finalizers") instanceof ArrayNode a ? a : Json.MAPPER.createArrayNode();
+        ArrayNode after = Json.MAPPER.createArrayNode();
+        for (JsonNode f : before) {
+            boolean gcFinalizer = f.asText().equals(Propagation.FOREGROUND.finalizer) || f.asText().equals(Propagation.ORPHAN.finalizer);
+            if (!gcFinalizer || f.asText().equals(propagation.finalizer)) after.add(f);
+        }
+        if (propagation.finalizer != null && !after.toString().contains("\"" + propagation.finalizer + "\"")) after.add(propagation.finalizer);
+        if (after.equals(before)) return false;
+        if (after.isEmpty()) meta.remove("finalizers");
+        else meta.set("finalizers", after);
+        return true;
+    }
 
     /** The object as the delete left it, and whether it is gone (else it waits for its grace period or finalizers). */
     public record Deletion(ObjectNode object, boolean gone) {}
@@ -613,7 +649,9 @@ public final class ResourceStore {
                         + "Upon completion, this namespace will automatically be purged by the system.");
             }
             long grace = strategy.gracePeriod(obj, options.gracePeriodSeconds());
-            boolean finalizers = Meta.hasFinalizers(obj) || pendingSpecFinalizers(obj);
+            ObjectNode marked = obj.deepCopy();
+            boolean propagationChanged = propagate(marked, options.propagation());
+            boolean finalizers = Meta.hasFinalizers(marked) || pendingSpecFinalizers(marked);
             try {
                 if (grace == 0 && !finalizers) {
                     if (options.dryRun()) return new Deletion(obj, true);
@@ -621,7 +659,6 @@ public final class ResourceStore {
                     strategy.release(obj, store);
                     return new Deletion(obj, true);
                 }
-                ObjectNode marked = obj.deepCopy();
                 ObjectNode meta = Meta.metadata(marked);
                 Instant now = clock.instant();
                 if (!Meta.deleting(obj)) {
@@ -630,9 +667,12 @@ public final class ResourceStore {
                     if (type == ResourceTypes.NAMESPACES) marked.withObject("/status").put("phase", "Terminating");
                 } else {
                     long current = obj.path("metadata").path("deletionGracePeriodSeconds").asLong(0);
-                    if (grace >= current) return new Deletion(obj, false);
-                    meta.put("deletionTimestamp", Meta.timestamp(now.plusSeconds(grace)));
-                    meta.put("deletionGracePeriodSeconds", grace);
+                    if (grace >= current && !propagationChanged) return new Deletion(obj, false);
+                    // a shorter grace period brings the deletion forward; a new propagation only swaps finalizers
+                    if (grace < current) {
+                        meta.put("deletionTimestamp", Meta.timestamp(now.plusSeconds(grace)));
+                        meta.put("deletionGracePeriodSeconds", grace);
+                    }
                 }
                 if (options.dryRun()) return new Deletion(marked, false);
                 meta.remove("resourceVersion");

@@ -429,7 +429,7 @@ final class ResourceHandler {
         for (ObjectNode o : page.items()) {
             try {
                 items.add(store.delete(t.namespace() == null ? Meta.namespace(o) : t.namespace(), Meta.name(o),
-                        new ResourceStore.DeleteOptions(options.gracePeriodSeconds(), null, null, options.dryRun())).object());
+                        new ResourceStore.DeleteOptions(options.gracePeriodSeconds(), null, null, options.dryRun(), options.propagation())).object());
             } catch (ApiException e) {
                 if (e.code() != 404) throw e;
             }
@@ -450,6 +450,8 @@ final class ResourceHandler {
         String uid = null;
         String rv = null;
         boolean dryRun = dryRun(ex);
+        String policy = ex.query("propagationPolicy");
+        Boolean orphan = ex.query("orphanDependents") == null ? null : boolParam(ex, "orphanDependents");
         if (ex.body().length > 0) {
             JsonNode opts = parse(ex.body(), MediaTypes.contentType(ex.header("Content-Type")));
             if (!opts.isObject()) throw ApiException.badRequest("DeleteOptions must be an object");
@@ -464,14 +466,28 @@ final class ResourceHandler {
                 if (!d.asText().equals("All")) throw ApiException.badRequest("Invalid dryRun value: " + d.asText());
                 dryRun = true;
             }
-            String policy = opts.path("propagationPolicy").asText("");
-            if (!policy.isEmpty() && !Set.of("Orphan", "Background", "Foreground").contains(policy)) {
-                throw ApiException.badRequest("propagationPolicy: Unsupported value: \"" + policy
-                        + "\": supported values: \"Foreground\", \"Background\", \"Orphan\"");
-            }
+            if (opts.hasNonNull("propagationPolicy")) policy = opts.get("propagationPolicy").asText();
+            if (opts.path("orphanDependents").isBoolean()) orphan = opts.get("orphanDependents").asBoolean();
         }
         if (grace != null && grace < 0) grace = 0L;
-        return new ResourceStore.DeleteOptions(grace, uid, rv, dryRun);
+        return new ResourceStore.DeleteOptions(grace, uid, rv, dryRun, propagation(policy, orphan));
+    }
+
+    /** DeleteOptions' propagationPolicy, or the deprecated orphanDependents it replaces; never both. */
+    private static ResourceStore.Propagation propagation(String policy, Boolean orphan) {
+        if (policy != null && orphan != null) {
+            throw optionsInvalid("DeleteOptions", "propagationPolicy", "FieldValueInvalid",
+                    "propagationPolicy: Invalid value: \"" + policy + "\": orphanDependents and deletionPropagation cannot be both set");
+        }
+        if (orphan != null) return orphan ? ResourceStore.Propagation.ORPHAN : ResourceStore.Propagation.BACKGROUND;
+        if (policy == null || policy.isEmpty()) return null;
+        return switch (policy) {
+            case "Background" -> ResourceStore.Propagation.BACKGROUND;
+            case "Foreground" -> ResourceStore.Propagation.FOREGROUND;
+            case "Orphan" -> ResourceStore.Propagation.ORPHAN;
+            default -> throw ApiException.badRequest("propagationPolicy: Unsupported value: \"" + policy
+                    + "\": supported values: \"Foreground\", \"Background\", \"Orphan\"");
+        };
     }
 
     /** POST pods/{name}/binding: assigns a pod to a node, once. */
