@@ -6,7 +6,10 @@ import io.hypernetes.apiserver.auth.KeystoneTokenValidator;
 import io.hypernetes.apiserver.auth.TokenValidator;
 import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.InformerFactory;
+import io.hypernetes.controllers.endpoints.EndpointsController;
+import io.hypernetes.controllers.gc.GarbageCollector;
 import io.hypernetes.controllers.namespace.NamespaceController;
+import io.hypernetes.controllers.nodelifecycle.NodeLifecycleController;
 import io.hypernetes.identity.Identity;
 import io.hypernetes.identity.http.IdentityServer;
 import io.hypernetes.scheduler.KubeScheduler;
@@ -15,6 +18,7 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicReference;
@@ -95,13 +99,22 @@ final class Up implements Callable<Integer> {
         // the control plane's components share one client and one watch per resource
         KubeClient controllersClient = KubeClient.fromKubeconfig(server.controllersKubeconfig());
         InformerFactory informers = new InformerFactory(controllersClient);
-        NamespaceController namespaces = NamespaceController.start(informers);
-        KubeScheduler scheduler = KubeScheduler.start(informers, SchedulerConfig.defaults(), Duration.ofSeconds(30));
+        List<AutoCloseable> components = List.of(
+                NamespaceController.start(informers),
+                EndpointsController.start(informers),
+                NodeLifecycleController.start(informers),
+                GarbageCollector.start(informers),
+                KubeScheduler.start(informers, SchedulerConfig.defaults(), Duration.ofSeconds(30)));
         CountDownLatch stopped = new CountDownLatch(1);
         IdentityServer identityServer = keystone;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            scheduler.close();
-            namespaces.close();
+            for (AutoCloseable c : components.reversed()) {
+                try {
+                    c.close();
+                } catch (Exception e) {
+                    System.err.println("stopping " + c.getClass().getSimpleName() + ": " + e);
+                }
+            }
             informers.close();
             controllersClient.close();
             if (identityServer != null) identityServer.close();
