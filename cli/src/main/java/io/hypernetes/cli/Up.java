@@ -6,10 +6,12 @@ import io.hypernetes.apiserver.auth.KeystoneTokenValidator;
 import io.hypernetes.apiserver.auth.TokenValidator;
 import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.InformerFactory;
+import io.hypernetes.controllers.deployment.DeploymentController;
 import io.hypernetes.controllers.endpoints.EndpointsController;
 import io.hypernetes.controllers.gc.GarbageCollector;
 import io.hypernetes.controllers.namespace.NamespaceController;
 import io.hypernetes.controllers.nodelifecycle.NodeLifecycleController;
+import io.hypernetes.controllers.replicaset.ReplicaSetController;
 import io.hypernetes.identity.Identity;
 import io.hypernetes.identity.http.IdentityServer;
 import io.hypernetes.scheduler.KubeScheduler;
@@ -102,6 +104,8 @@ final class Up implements Callable<Integer> {
         List<AutoCloseable> components = List.of(
                 NamespaceController.start(informers),
                 EndpointsController.start(informers),
+                ReplicaSetController.start(informers),
+                DeploymentController.start(informers),
                 NodeLifecycleController.start(informers),
                 GarbageCollector.start(informers),
                 KubeScheduler.start(informers, SchedulerConfig.defaults(), Duration.ofSeconds(30)));
