@@ -39,38 +39,8 @@ public final class KubeScheduler implements AutoCloseable {
                 config);
         Informer nodes = informers.informer("/api/v1/nodes");
         Informer pods = informers.informer("/api/v1/pods");
-        var nodeHandler = nodes.addHandler(new ResourceEventHandler() {
-            @Override
-            public void onAdd(ObjectNode obj) {
-                scheduler.onNodeAdd(obj);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
-                scheduler.onNodeUpdate(oldObj, newObj);
-            }
-
-            @Override
-            public void onDelete(ObjectNode obj) {
-                scheduler.onNodeDelete(obj);
-            }
-        });
-        var podHandler = pods.addHandler(new ResourceEventHandler() {
-            @Override
-            public void onAdd(ObjectNode obj) {
-                scheduler.onPodAdd(obj);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
-                scheduler.onPodUpdate(oldObj, newObj);
-            }
-
-            @Override
-            public void onDelete(ObjectNode obj) {
-                scheduler.onPodDelete(obj);
-            }
-        });
+        var nodeHandler = nodes.addHandler(ResourceEventHandler.of(scheduler::onNodeAdd, scheduler::onNodeUpdate, scheduler::onNodeDelete));
+        var podHandler = pods.addHandler(ResourceEventHandler.of(scheduler::onPodAdd, scheduler::onPodUpdate, scheduler::onPodDelete));
         // nodes first: pods scheduled before their nodes are known would all fail once and wait for backoff
         if (!nodes.awaitSynced(syncTimeout) || !pods.awaitSynced(syncTimeout)) {
             log.warn("scheduler: informers not synced after {}; scheduling with what is known", syncTimeout);

@@ -1,6 +1,8 @@
 package io.hypernetes.client.informer;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * What an {@link Informer} tells its handlers, in the order the changes happened, on the informer's one dispatch
@@ -21,4 +23,24 @@ public interface ResourceEventHandler {
      * {@code obj} is the last version the informer saw).
      */
     default void onDelete(ObjectNode obj) {}
+
+    /** A handler from three functions, for handlers that only route each change somewhere. */
+    static ResourceEventHandler of(Consumer<ObjectNode> onAdd, BiConsumer<ObjectNode, ObjectNode> onUpdate, Consumer<ObjectNode> onDelete) {
+        return new ResourceEventHandler() {
+            @Override
+            public void onAdd(ObjectNode obj) {
+                onAdd.accept(obj);
+            }
+
+            @Override
+            public void onUpdate(ObjectNode oldObj, ObjectNode newObj) {
+                onUpdate.accept(oldObj, newObj);
+            }
+
+            @Override
+            public void onDelete(ObjectNode obj) {
+                onDelete.accept(obj);
+            }
+        };
+    }
 }

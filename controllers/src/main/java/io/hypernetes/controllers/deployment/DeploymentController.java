@@ -100,22 +100,10 @@ public final class DeploymentController implements AutoCloseable {
 
     public static DeploymentController start(InformerFactory informers, Options options) {
         DeploymentController c = new DeploymentController(informers);
-        c.registrations.add(c.deployments.addHandler(new ResourceEventHandler() {
-            @Override
-            public void onAdd(ObjectNode d) {
-                c.queue.add(WorkQueue.key(d));
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode d) {
-                c.queue.add(WorkQueue.key(d));
-            }
-
-            @Override
-            public void onDelete(ObjectNode d) {
-                c.queue.add(WorkQueue.key(d));
-            }
-        }));
+        c.registrations.add(c.deployments.addHandler(ResourceEventHandler.of(
+                d -> c.queue.add(WorkQueue.key(d)),
+                (old, d) -> c.queue.add(WorkQueue.key(d)),
+                d -> c.queue.add(WorkQueue.key(d)))));
         c.registrations.add(c.replicaSets.addHandler(new ResourceEventHandler() {
             @Override
             public void onAdd(ObjectNode rs) {

@@ -72,38 +72,14 @@ public final class EndpointsController implements AutoCloseable {
     /** Runs the controller on the process's shared informers (and their client); closing it leaves them running. */
     public static EndpointsController start(InformerFactory informers, Config config) {
         EndpointsController c = new EndpointsController(informers, config);
-        c.registrations.add(c.services.addHandler(new ResourceEventHandler() {
-            @Override
-            public void onAdd(ObjectNode svc) {
-                c.queue.add(key(svc));
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode svc) {
-                c.queue.add(key(svc));
-            }
-
-            @Override
-            public void onDelete(ObjectNode svc) {
-                c.queue.add(key(svc));
-            }
-        }));
-        c.registrations.add(c.pods.addHandler(new ResourceEventHandler() {
-            @Override
-            public void onAdd(ObjectNode pod) {
-                c.podChanged(null, pod);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode pod) {
-                c.podChanged(old, pod);
-            }
-
-            @Override
-            public void onDelete(ObjectNode pod) {
-                c.podChanged(null, pod);
-            }
-        }));
+        c.registrations.add(c.services.addHandler(ResourceEventHandler.of(
+                svc -> c.queue.add(key(svc)),
+                (old, svc) -> c.queue.add(key(svc)),
+                svc -> c.queue.add(key(svc)))));
+        c.registrations.add(c.pods.addHandler(ResourceEventHandler.of(
+                pod -> c.podChanged(null, pod),
+                (old, pod) -> c.podChanged(old, pod),
+                pod -> c.podChanged(null, pod))));
         c.registrations.add(c.endpoints.addHandler(new ResourceEventHandler() {
             @Override
             public void onUpdate(ObjectNode old, ObjectNode ep) {

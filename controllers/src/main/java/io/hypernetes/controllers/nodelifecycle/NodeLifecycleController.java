@@ -95,39 +95,18 @@ public final class NodeLifecycleController implements AutoCloseable {
     /** Runs the controller on the process's shared informers (and their client); closing it leaves them running. */
     public static NodeLifecycleController start(InformerFactory informers, Config config) {
         NodeLifecycleController c = new NodeLifecycleController(informers, config);
-        c.registrations.add(c.nodes.addHandler(new ResourceEventHandler() {
-            @Override
-            public void onAdd(ObjectNode node) {
-                c.queue.add(Meta.name(node));
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode node) {
-                c.queue.add(Meta.name(node));
-            }
-        }));
-        c.registrations.add(c.leases.addHandler(new ResourceEventHandler() {
-            @Override
-            public void onAdd(ObjectNode lease) {
-                c.queue.add(Meta.name(lease));
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode lease) {
-                c.queue.add(Meta.name(lease));
-            }
-        }));
-        c.registrations.add(c.pods.addHandler(new ResourceEventHandler() {
-            @Override
-            public void onAdd(ObjectNode pod) {
-                c.podChanged(pod);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode pod) {
-                c.podChanged(pod);
-            }
-        }));
+        c.registrations.add(c.nodes.addHandler(ResourceEventHandler.of(
+                node -> c.queue.add(Meta.name(node)),
+                (old, node) -> c.queue.add(Meta.name(node)),
+                o -> { })));
+        c.registrations.add(c.leases.addHandler(ResourceEventHandler.of(
+                lease -> c.queue.add(Meta.name(lease)),
+                (old, lease) -> c.queue.add(Meta.name(lease)),
+                o -> { })));
+        c.registrations.add(c.pods.addHandler(ResourceEventHandler.of(
+                pod -> c.podChanged(pod),
+                (old, pod) -> c.podChanged(pod),
+                o -> { })));
         c.queue.run(config.workers(), c::reconcile);
         return c;
     }

@@ -121,22 +121,10 @@ public final class ReplicaSetController implements AutoCloseable {
                 c.queue.add(WorkQueue.key(rs));
             }
         }));
-        c.registrations.add(c.pods.addHandler(new ResourceEventHandler() {
-            @Override
-            public void onAdd(ObjectNode pod) {
-                c.podAdded(pod);
-            }
-
-            @Override
-            public void onUpdate(ObjectNode old, ObjectNode pod) {
-                c.podUpdated(old, pod);
-            }
-
-            @Override
-            public void onDelete(ObjectNode pod) {
-                c.podDeleted(pod);
-            }
-        }));
+        c.registrations.add(c.pods.addHandler(ResourceEventHandler.of(
+                pod -> c.podAdded(pod),
+                (old, pod) -> c.podUpdated(old, pod),
+                pod -> c.podDeleted(pod))));
         c.queue.run(options.workers(), c::reconcile);
         return c;
     }
