@@ -108,17 +108,21 @@ class KubectlE2ETest {
             assertThat(k.run("delete", "pod", "nginx", "-n", "ns1").ok().stdout()).contains("pod \"nginx\" deleted");
             assertThat(k.run("get", "pods", "-n", "ns1").stderr()).contains("No resources found");
 
-            // apps/v1: Deployments (no controller yet, so no status and no ReplicaSets), their scale subresource,
-            // server-side printing, explain and server-side apply.
+            // apps/v1: Deployments and the ReplicaSets their controller makes (no node agent yet, so no pod becomes
+            // ready), the scale subresource, server-side printing, explain, server-side apply, and the garbage
+            // collector removing a deleted Deployment's ReplicaSet and pods.
             assertThat(k.run("create", "deployment", "web", "--image=nginx", "--replicas=3", "-n", "demo").ok().stdout())
                     .contains("deployment.apps/web created");
             String deployments = k.run("get", "deploy", "-n", "demo", "-o", "wide").ok().stdout();
             assertThat(deployments.lines().findFirst().orElseThrow())
                     .containsSubsequence("NAME", "READY", "UP-TO-DATE", "AVAILABLE", "AGE", "CONTAINERS", "IMAGES", "SELECTOR");
-            assertThat(deployments).containsPattern("web\\s+0/3\\s+0\\s+0\\s+\\S+\\s+nginx\\s+nginx\\s+app=web");
+            assertThat(deployments).containsPattern("web\\s+0/3\\s+\\d+\\s+0\\s+\\S+\\s+nginx\\s+nginx\\s+app=web");
             assertThat(k.run("scale", "deployment", "web", "--replicas=5", "-n", "demo").ok().stdout()).contains("deployment.apps/web scaled");
             assertThat(k.run("get", "deployment", "web", "-n", "demo", "-o", "jsonpath={.spec.replicas}").ok().stdout()).isEqualTo("5");
-            assertThat(k.run("get", "rs", "-n", "demo").ok().stderr()).contains("No resources found in demo namespace");
+            Kubectl.poll(Duration.ofSeconds(30), () -> k.run("get", "rs", "-n", "demo", "-l", "app=web", "-o", "jsonpath={.items[*].spec.replicas}"),
+                    r -> r.exit() == 0 && r.stdout().trim().equals("5"));
+            Kubectl.poll(Duration.ofSeconds(30), () -> k.run("get", "pods", "-n", "demo", "-l", "app=web", "-o", "name"),
+                    r -> r.exit() == 0 && r.stdout().lines().count() == 5);
             assertThat(k.run("explain", "deployment.spec.strategy").ok().stdout()).contains("rollingUpdate", "type");
             Path api = dir.resolve("api-deployment.yaml");
             Files.writeString(api, """
@@ -139,6 +143,8 @@ class KubectlE2ETest {
             assertThat(k.run("describe", "deployment", "api", "-n", "demo").ok().stdout()).contains("Name:", "api", "Replicas:", "nginx:1.25");
             assertThat(k.run("delete", "deployment", "web", "-n", "demo").ok().stdout()).contains("deployment.apps \"web\" deleted");
             assertThat(k.run("get", "deployments", "-n", "demo").ok().stdout()).doesNotContain("web");
+            Kubectl.poll(Duration.ofSeconds(30), () -> k.run("get", "rs,pods", "-n", "demo", "-l", "app=web", "-o", "name"),
+                    r -> r.exit() == 0 && r.stdout().isBlank());
 
             // Errors reach the user as Kubernetes words them.
             Kubectl.Result missing = k.run("get", "pod", "nope", "-n", "ns1");
