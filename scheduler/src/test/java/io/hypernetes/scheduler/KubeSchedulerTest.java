@@ -48,6 +48,13 @@ class KubeSchedulerTest {
             assertThat(event.path("message").asText()).startsWith("0/3 nodes are available: 3 Insufficient cpu");
             assertThat(client.get("/api/v1/namespaces/work/pods/late").json().path("spec").path("nodeName").asText("")).isEmpty();
 
+            // a node change makes the scheduler try again; the same verdict is counted on the same Event
+            ObjectNode label = Json.object();
+            label.putObject("metadata").putObject("labels").put("zone", "a");
+            assertThat(client.patch("/api/v1/nodes/node-1", "application/merge-patch+json", label).code()).isEqualTo(200);
+            JsonNode counted = await(client, "/api/v1/namespaces/work/events", l -> l.path("items").size() == 1 && l.path("items").get(0).path("count").asInt() >= 2);
+            assertThat(counted.path("items").get(0).path("metadata").path("name").asText()).isEqualTo(event.path("metadata").path("name").asText());
+
             // room appears: the waiting pod is bound without being created again
             assertThat(client.delete("/api/v1/namespaces/work/pods/p0?gracePeriodSeconds=0").code()).isEqualTo(200);
             await(client, "/api/v1/namespaces/work/pods/late", o -> !o.path("spec").path("nodeName").asText("").isEmpty());
