@@ -1,20 +1,18 @@
 package io.hypernetes.controllers.deployment;
 
+import static io.hypernetes.controllers.ControlPlane.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.json.Meta;
-import io.hypernetes.apiserver.ApiServer;
 import io.hypernetes.client.KubeClient;
-import io.hypernetes.client.informer.InformerFactory;
+import io.hypernetes.controllers.ControlPlane;
 import io.hypernetes.controllers.replicaset.FakeNodeAgent;
 import io.hypernetes.controllers.replicaset.Pods;
 import io.hypernetes.controllers.replicaset.ReplicaSetController;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -29,21 +27,19 @@ class DeploymentControllerTest {
     static final String RS = "/apis/apps/v1/namespaces/t/replicasets";
     @TempDir
     Path dir;
-    ApiServer server;
+    ControlPlane plane;
     KubeClient client;
-    InformerFactory informers;
     ReplicaSetController replicaSets;
     DeploymentController deployments;
     FakeNodeAgent node;
 
     @BeforeEach
     void start() throws Exception {
-        server = ApiServer.start(new ApiServer.Config(dir, "127.0.0.1", 0, Duration.ofSeconds(1), Duration.ofMinutes(5)));
-        client = KubeClient.fromKubeconfig(server.controllersKubeconfig());
-        informers = new InformerFactory(client);
-        replicaSets = ReplicaSetController.start(informers);
-        deployments = DeploymentController.start(informers);
-        node = new FakeNodeAgent(informers);
+        plane = ControlPlane.start(dir);
+        client = plane.client;
+        replicaSets = ReplicaSetController.start(plane.informers);
+        deployments = DeploymentController.start(plane.informers);
+        node = new FakeNodeAgent(plane.informers);
         ObjectNode ns = Json.object().put("apiVersion", "v1").put("kind", "Namespace");
         ns.putObject("metadata").put("name", "t");
         assertThat(client.post("/api/v1/namespaces", ns).code()).isEqualTo(201);
@@ -54,9 +50,7 @@ class DeploymentControllerTest {
         node.close();
         deployments.close();
         replicaSets.close();
-        informers.close();
-        client.close();
-        server.close();
+        plane.close();
     }
 
     @Test
@@ -269,15 +263,4 @@ class DeploymentControllerTest {
         return out;
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    static void await(Check check) throws Exception {
-        Instant end = Instant.now().plusSeconds(30);
-        while (!check.ok()) {
-            if (Instant.now().isAfter(end)) throw new AssertionError("condition not met within 30 s");
-            Thread.sleep(50);
-        }
-    }
 }

@@ -1,15 +1,14 @@
 package io.hypernetes.controllers.endpoints;
 
+import static io.hypernetes.controllers.ControlPlane.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
-import io.hypernetes.apiserver.ApiServer;
 import io.hypernetes.client.KubeClient;
-import io.hypernetes.client.informer.InformerFactory;
+import io.hypernetes.controllers.ControlPlane;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.function.Predicate;
@@ -21,25 +20,21 @@ import org.junit.jupiter.api.io.TempDir;
 class EndpointsControllerTest {
     @TempDir
     static Path dir;
-    static ApiServer server;
+    static ControlPlane plane;
     static KubeClient client;
-    static InformerFactory informers;
     static EndpointsController controller;
 
     @BeforeAll
     static void start() throws Exception {
-        server = ApiServer.start(new ApiServer.Config(dir, "127.0.0.1", 0, Duration.ofSeconds(1), Duration.ofMinutes(5)));
-        client = KubeClient.fromKubeconfig(server.controllersKubeconfig());
-        informers = new InformerFactory(client);
-        controller = EndpointsController.start(informers);
+        plane = ControlPlane.start(dir);
+        client = plane.client;
+        controller = EndpointsController.start(plane.informers);
     }
 
     @AfterAll
     static void stop() {
         controller.close();
-        informers.close();
-        client.close();
-        server.close();
+        plane.close();
     }
 
     @Test
@@ -234,11 +229,4 @@ class EndpointsControllerTest {
         }
     }
 
-    static ObjectNode yaml(String text) {
-        try {
-            return (ObjectNode) Json.YAML.readTree(text);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 }

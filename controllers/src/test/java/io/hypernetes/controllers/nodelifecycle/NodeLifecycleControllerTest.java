@@ -1,13 +1,13 @@
 package io.hypernetes.controllers.nodelifecycle;
 
+import static io.hypernetes.controllers.ControlPlane.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
-import io.hypernetes.apiserver.ApiServer;
 import io.hypernetes.client.KubeClient;
-import io.hypernetes.client.informer.InformerFactory;
+import io.hypernetes.controllers.ControlPlane;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,26 +24,22 @@ class NodeLifecycleControllerTest {
     static final Duration EVICTION = Duration.ofSeconds(2);
     @TempDir
     static Path dir;
-    static ApiServer server;
+    static ControlPlane plane;
     static KubeClient client;
-    static InformerFactory informers;
     static NodeLifecycleController controller;
 
     @BeforeAll
     static void start() throws Exception {
-        server = ApiServer.start(new ApiServer.Config(dir, "127.0.0.1", 0, Duration.ofSeconds(1), Duration.ofMinutes(5)));
-        client = KubeClient.fromKubeconfig(server.controllersKubeconfig());
-        informers = new InformerFactory(client);
-        controller = NodeLifecycleController.start(informers,
+        plane = ControlPlane.start(dir);
+        client = plane.client;
+        controller = NodeLifecycleController.start(plane.informers,
                 NodeLifecycleController.Config.DEFAULT.withNodeMonitorGracePeriod(GRACE).withPodEvictionTimeout(EVICTION));
     }
 
     @AfterAll
     static void stop() {
         controller.close();
-        informers.close();
-        client.close();
-        server.close();
+        plane.close();
     }
 
     @Test
@@ -174,11 +170,4 @@ class NodeLifecycleControllerTest {
         }
     }
 
-    static ObjectNode yaml(String text) {
-        try {
-            return (ObjectNode) Json.YAML.readTree(text);
-        } catch (java.io.IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-    }
 }

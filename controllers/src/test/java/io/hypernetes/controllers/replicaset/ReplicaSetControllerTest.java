@@ -1,16 +1,15 @@
 package io.hypernetes.controllers.replicaset;
 
+import static io.hypernetes.controllers.ControlPlane.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.json.Meta;
-import io.hypernetes.apiserver.ApiServer;
 import io.hypernetes.client.KubeClient;
-import io.hypernetes.client.informer.InformerFactory;
+import io.hypernetes.controllers.ControlPlane;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -28,19 +27,17 @@ class ReplicaSetControllerTest {
     static final String RS = "/apis/apps/v1/namespaces/t/replicasets";
     @TempDir
     Path dir;
-    ApiServer server;
+    ControlPlane plane;
     KubeClient client;
-    InformerFactory informers;
     ReplicaSetController controller;
     FakeNodeAgent node;
 
     @BeforeEach
     void start() throws Exception {
-        server = ApiServer.start(new ApiServer.Config(dir, "127.0.0.1", 0, Duration.ofSeconds(1), Duration.ofMinutes(5)));
-        client = KubeClient.fromKubeconfig(server.controllersKubeconfig());
-        informers = new InformerFactory(client);
-        controller = ReplicaSetController.start(informers);
-        node = new FakeNodeAgent(informers);
+        plane = ControlPlane.start(dir);
+        client = plane.client;
+        controller = ReplicaSetController.start(plane.informers);
+        node = new FakeNodeAgent(plane.informers);
         ObjectNode ns = Json.object().put("apiVersion", "v1").put("kind", "Namespace");
         ns.putObject("metadata").put("name", "t");
         assertThat(client.post("/api/v1/namespaces", ns).code()).isEqualTo(201);
@@ -50,9 +47,7 @@ class ReplicaSetControllerTest {
     void stop() {
         node.close();
         controller.close();
-        informers.close();
-        client.close();
-        server.close();
+        plane.close();
     }
 
     @Test
@@ -216,17 +211,6 @@ class ReplicaSetControllerTest {
         return out;
     }
 
-    interface Check {
-        boolean ok() throws Exception;
-    }
-
-    static void await(Check check) throws Exception {
-        Instant end = Instant.now().plusSeconds(30);
-        while (!check.ok()) {
-            if (Instant.now().isAfter(end)) throw new AssertionError("condition not met within 30 s");
-            Thread.sleep(50);
-        }
-    }
 
     static Predicate<ObjectNode> any() {
         return p -> true;
