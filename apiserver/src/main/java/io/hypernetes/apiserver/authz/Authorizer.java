@@ -57,8 +57,16 @@ public final class Authorizer {
     }
 
     /** Whether the user may read cluster-wide operational data (metrics). */
-    public boolean administers(User user) {
+    private boolean administers(User user) {
         return access(user) instanceof Access.All;
+    }
+
+    /**
+     * Whether an authenticated user may GET a path outside the resource API: metrics (cluster-wide operational
+     * data) are for administrators; discovery, OpenAPI and the health and version paths are for everyone.
+     */
+    public boolean mayGet(User user, String path) {
+        return !path.equals("/metrics") || administers(user);
     }
 
     /**

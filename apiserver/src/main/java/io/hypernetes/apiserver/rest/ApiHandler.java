@@ -89,7 +89,7 @@ public final class ApiHandler implements Handler {
         if (!ex.method().equals("GET") && !resourcePath(path)) throw ApiException.methodNotAllowed(ex.method() + " is not supported on " + path);
         switch (path) {
             case "/metrics" -> {
-                if (!authorizer.administers(ex.user())) {
+                if (!authorizer.mayGet(ex.user(), path)) {
                     throw new ApiException(403, "Forbidden", "forbidden: User \"" + ex.user().name() + "\" cannot get path \"/metrics\"", null);
                 }
                 ex.respond(200, "text/plain; version=0.0.4; charset=utf-8", metrics.scrape().getBytes(StandardCharsets.UTF_8));

@@ -17,7 +17,6 @@ import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -31,7 +30,6 @@ final class SelfReviews {
     /** v1 since Kubernetes 1.28; kubectl 1.27 asks v1beta1 for whoami. */
     private static final Pattern WHOAMI = Pattern.compile("/apis/authentication\\.k8s\\.io/(v1|v1beta1)/selfsubjectreviews");
     private static final Pattern CAN_I = Pattern.compile("/apis/authorization\\.k8s\\.io/(v1)/selfsubjectaccessreviews");
-    private static final Set<String> PUBLIC_PATHS = Set.of("/healthz", "/livez", "/readyz", "/version");
 
     private final Authorizer authorizer;
     /** Whether a request's target namespace or named object exists for the access it runs with. */
@@ -97,8 +95,7 @@ final class SelfReviews {
                 reason = "";
             }
         } else if (nonResource.isObject()) {
-            String path = nonResource.path("path").asText("");
-            allowed = PUBLIC_PATHS.contains(path) || (path.equals("/metrics") ? authorizer.administers(ex.user()) : true);
+            allowed = authorizer.mayGet(ex.user(), nonResource.path("path").asText(""));
             reason = "";
         } else {
             throw ApiException.badRequest("spec.resourceAttributes or spec.nonResourceAttributes is required");
