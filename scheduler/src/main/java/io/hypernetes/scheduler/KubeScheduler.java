@@ -5,10 +5,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.json.Meta;
 import io.hypernetes.client.KubeClient;
+import io.hypernetes.client.event.EventRecorder;
 import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.client.informer.ResourceEventHandler;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.slf4j.Logger;
@@ -34,9 +34,10 @@ public final class KubeScheduler implements AutoCloseable {
     /** Starts scheduling once the node and pod informers have synced (or after {@code syncTimeout}). */
     public static KubeScheduler start(InformerFactory informers, SchedulerConfig config, Duration syncTimeout) throws InterruptedException {
         KubeClient client = informers.client();
-        FailureEvents events = new FailureEvents(client);
+        // a pod that waits for hours leaves one FailedScheduling Event with its count, not one per retry
+        EventRecorder events = new EventRecorder(client, COMPONENT);
         Scheduler scheduler = new Scheduler((pod, node) -> bind(client, pod, node),
-                (pod, message) -> Thread.ofVirtual().name("scheduler-event").start(() -> events.record(pod, message)),
+                (pod, message) -> Thread.ofVirtual().name("scheduler-event").start(() -> events.warning(pod, "FailedScheduling", message)),
                 config);
         Informer nodes = informers.informer("/api/v1/nodes");
         Informer pods = informers.informer("/api/v1/pods");
@@ -63,70 +64,6 @@ public final class KubeScheduler implements AutoCloseable {
         KubeClient.Response r = client.post("/api/v1/namespaces/" + namespace + "/pods/" + name + "/binding", binding);
         if (r.code() != 201) {
             throw new IllegalStateException(r.json().path("message").asText("HTTP " + r.code()));
-        }
-    }
-
-    /**
-     * FailedScheduling Warning Events as kube-scheduler's recorder writes them: name {@code <pod>.<hex nanos>};
-     * the same message again for the same pod is counted on its last Event ({@code count}, {@code lastTimestamp})
-     * rather than written anew, so a pod that waits for hours leaves one Event, not one per retry.
-     */
-    static final class FailureEvents {
-        private static final int REMEMBERED = 10_000;
-
-        private record Last(String namespace, String name, String message, int count) {}
-
-        private final KubeClient client;
-        private final java.util.Map<String, Last> last = new java.util.LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(java.util.Map.Entry<String, Last> eldest) {
-                return size() > REMEMBERED;
-            }
-        };
-
-        FailureEvents(KubeClient client) {
-            this.client = client;
-        }
-
-        void record(JsonNode pod, String message) {
-            String uid = Meta.uid(pod);
-            Last previous;
-            synchronized (last) {
-                previous = last.get(uid);
-            }
-            String now = Meta.timestamp(Clock.systemUTC().instant());
-            try {
-                if (previous != null && previous.message().equals(message)) {
-                    ObjectNode patch = Json.object().put("count", previous.count() + 1).put("lastTimestamp", now);
-                    KubeClient.Response r = client.patch("/api/v1/namespaces/" + previous.namespace() + "/events/" + previous.name(),
-                            "application/merge-patch+json", patch);
-                    if (r.code() == 200) {
-                        remember(uid, new Last(previous.namespace(), previous.name(), message, previous.count() + 1));
-                        return;
-                    }
-                }
-                String namespace = Meta.namespace(pod);
-                String name = Meta.name(pod) + "." + Long.toHexString(System.currentTimeMillis() * 1_000_000L + System.nanoTime() % 1_000_000L);
-                ObjectNode event = Json.object().put("apiVersion", "v1").put("kind", "Event");
-                event.putObject("metadata").put("name", name).put("namespace", namespace);
-                event.putObject("involvedObject").put("apiVersion", "v1").put("kind", "Pod").put("namespace", namespace)
-                        .put("name", Meta.name(pod)).put("uid", uid).put("resourceVersion", Meta.resourceVersion(pod));
-                event.put("reason", "FailedScheduling").put("message", message).put("type", "Warning")
-                        .put("firstTimestamp", now).put("lastTimestamp", now).put("count", 1)
-                        .put("reportingComponent", COMPONENT);
-                event.putObject("source").put("component", COMPONENT);
-                KubeClient.Response r = client.post("/api/v1/namespaces/" + namespace + "/events", event);
-                if (r.code() == 201) remember(uid, new Last(namespace, name, message, 1));
-                else log.debug("FailedScheduling event for {}/{} refused: {}", namespace, Meta.name(pod), r.code());
-            } catch (RuntimeException e) {
-                log.debug("FailedScheduling event for {} not written: {}", Meta.name(pod), e.toString());
-            }
-        }
-
-        private void remember(String uid, Last event) {
-            synchronized (last) {
-                last.put(uid, event);
-            }
         }
     }
 

@@ -16,7 +16,7 @@ import org.slf4j.LoggerFactory;
  *  informers ──onPod*(unscheduled)──► SchedulingQueue ──pop──► Algorithm(pod, Cache.snapshot())
  *      │                                   ▲                        │ node              │ FitError
  *      └──onNode*, onPod*(scheduled)──► Cache ◄──assume─────────────┘                   ▼
- *                                          ▲                  bind on a virtual thread  EventRecorder
+ *                                          ▲                  bind on a virtual thread  FailureReporter
  *                                          └──forget on failure, pod back to the queue with backoff
  * </pre>
  *
@@ -33,7 +33,7 @@ public final class Scheduler implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Scheduler.class);
 
     private final Binder binder;
-    private final EventRecorder recorder;
+    private final FailureReporter recorder;
     private final SchedulerConfig config;
     private final SchedulingQueue queue;
     private final Cache cache;
@@ -43,11 +43,11 @@ public final class Scheduler implements AutoCloseable {
     private Thread loop;
     private Thread flusher;
 
-    public Scheduler(Binder binder, EventRecorder recorder, SchedulerConfig config) {
+    public Scheduler(Binder binder, FailureReporter recorder, SchedulerConfig config) {
         this(binder, recorder, config, InstantSource.system());
     }
 
-    public Scheduler(Binder binder, EventRecorder recorder, SchedulerConfig config, InstantSource clock) {
+    public Scheduler(Binder binder, FailureReporter recorder, SchedulerConfig config, InstantSource clock) {
         this.binder = binder;
         this.recorder = recorder;
         this.config = config;

@@ -26,7 +26,7 @@ class SchedulerTest {
         if (refuse) throw new IllegalStateException("pods \"" + pod.path("metadata").path("name").asText() + "\" is being deleted");
         bound.put(PodInfo.key(pod), node);
     };
-    private final EventRecorder recorder = (pod, message) -> events.add(PodInfo.key(pod) + ": " + message);
+    private final FailureReporter recorder = (pod, message) -> events.add(PodInfo.key(pod) + ": " + message);
     private final Scheduler scheduler = new Scheduler(binder, recorder, SchedulerConfig.defaults().withSeed(1), clock);
 
     @AfterEach

@@ -12,7 +12,7 @@ import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.client.informer.ResourceEventHandler;
 import io.hypernetes.controllers.work.ControllerRefs;
-import io.hypernetes.controllers.work.EventRecorder;
+import io.hypernetes.client.event.EventRecorder;
 import io.hypernetes.controllers.work.WorkQueue;
 import java.time.Duration;
 import java.time.Instant;

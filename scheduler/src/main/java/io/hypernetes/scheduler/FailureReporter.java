@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
  * pod. Must not block for long: it is called from the scheduling loop.
  */
 @FunctionalInterface
-public interface EventRecorder {
+public interface FailureReporter {
     /** {@code message} as kube-scheduler words it, e.g. {@code 0/3 nodes are available: 3 Insufficient cpu.} */
     void failedScheduling(JsonNode pod, String message);
 }
