@@ -178,12 +178,28 @@ public final class ApiServer implements AutoCloseable {
      * {@code DIR/nodes/<name>.kubeconfig} (0600) and returned.
      */
     public Path nodeKubeconfig(String nodeName) throws IOException {
+        return nodeKubeconfig(config.dataDir(), pki, url(), nodeName);
+    }
+
+    /**
+     * The same credentials minted from the cluster's data directory by a process on the control plane's machine
+     * that is not the API server ({@code hypernetes node}, Kubemark): it needs the CA key in {@code DIR/pki}.
+     */
+    public static Path nodeKubeconfig(Path dataDir, String url, String nodeName) throws IOException {
+        Path pkiDir = dataDir.resolve("pki");
+        if (!Files.isReadable(pkiDir.resolve("ca.key"))) {
+            throw new IOException("no readable cluster CA key in " + pkiDir + ": is " + dataDir + " the data directory of `hypernetes up`?");
+        }
+        return nodeKubeconfig(dataDir, ClusterPki.loadOrCreate(pkiDir, ClusterPki.defaultServerNames()), url, nodeName);
+    }
+
+    private static Path nodeKubeconfig(Path dataDir, ClusterPki pki, String url, String nodeName) throws IOException {
         if (!nodeName.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
             throw new IllegalArgumentException("not a node name (a DNS-1123 subdomain): " + nodeName);
         }
-        Path file = config.dataDir().resolve("nodes").resolve(nodeName + ".kubeconfig");
+        Path file = dataDir.resolve("nodes").resolve(nodeName + ".kubeconfig");
         Files.createDirectories(file.getParent());
-        Kubeconfig.write(file, "hypernetes", url(), pki.ca(), "system:node:" + nodeName,
+        Kubeconfig.write(file, "hypernetes", url, pki.ca(), "system:node:" + nodeName,
                 pki.issueClient("system:node:" + nodeName, "system:nodes"));
         return file;
     }

@@ -67,6 +67,14 @@ final class Up implements Callable<Integer> {
             description = "PEM CA that signed the external Keystone's certificate (default: the system's trust store).")
     Path keystoneCa;
 
+    @Option(names = "--node-monitor-grace-period", defaultValue = "40s", converter = DurationConverter.class,
+            description = "How long a node may miss heartbeats before it is NotReady (default: ${DEFAULT-VALUE}).")
+    Duration nodeMonitorGracePeriod;
+
+    @Option(names = "--pod-eviction-timeout", defaultValue = "5m", converter = DurationConverter.class,
+            description = "How long a NotReady node keeps its pods before they are evicted (default: ${DEFAULT-VALUE}).")
+    Duration podEvictionTimeout;
+
     @Spec
     CommandSpec spec;
 
@@ -74,6 +82,9 @@ final class Up implements Callable<Integer> {
     public Integer call() throws Exception {
         checkPort("--port", port);
         checkPort("--identity-port", identityPort);
+        if (nodeMonitorGracePeriod.isZero() || podEvictionTimeout.isZero()) {
+            throw new ParameterException(spec.commandLine(), "--node-monitor-grace-period and --pod-eviction-timeout must be longer than 0");
+        }
         if (keystoneCa != null && keystoneUrl == null) {
             throw new ParameterException(spec.commandLine(), "--keystone-cacert needs --keystone-url");
         }
@@ -106,7 +117,8 @@ final class Up implements Callable<Integer> {
                 EndpointsController.start(informers),
                 ReplicaSetController.start(informers),
                 DeploymentController.start(informers),
-                NodeLifecycleController.start(informers),
+                NodeLifecycleController.start(informers, NodeLifecycleController.Config.DEFAULT
+                        .withNodeMonitorGracePeriod(nodeMonitorGracePeriod).withPodEvictionTimeout(podEvictionTimeout)),
                 GarbageCollector.start(informers),
                 KubeScheduler.start(informers, SchedulerConfig.defaults(), Duration.ofSeconds(30)));
         CountDownLatch stopped = new CountDownLatch(1);
