@@ -11,6 +11,7 @@ import io.hypernetes.controllers.endpoints.EndpointsController;
 import io.hypernetes.controllers.gc.GarbageCollector;
 import io.hypernetes.controllers.namespace.NamespaceController;
 import io.hypernetes.controllers.nodelifecycle.NodeLifecycleController;
+import io.hypernetes.controllers.podgc.PodGarbageCollector;
 import io.hypernetes.controllers.replicaset.ReplicaSetController;
 import io.hypernetes.identity.Identity;
 import io.hypernetes.identity.http.IdentityServer;
@@ -120,6 +121,7 @@ final class Up implements Callable<Integer> {
                 NodeLifecycleController.start(informers, NodeLifecycleController.Config.DEFAULT
                         .withNodeMonitorGracePeriod(nodeMonitorGracePeriod).withPodEvictionTimeout(podEvictionTimeout)),
                 GarbageCollector.start(informers),
+                PodGarbageCollector.start(informers),
                 KubeScheduler.start(informers, SchedulerConfig.defaults(), Duration.ofSeconds(30)));
         CountDownLatch stopped = new CountDownLatch(1);
         IdentityServer identityServer = keystone;
