@@ -1,0 +1,152 @@
+package io.hypernetes.kubelet;
+
+import static io.hypernetes.kubelet.TestCluster.condition;
+import static io.hypernetes.kubelet.TestCluster.container;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Probes against real local sockets: the pods' "addresses" are hollow, so httpGet and tcpSocket name host 127.0.0.1. */
+class ProbeTest {
+    @TempDir
+    static Path dir;
+    static TestCluster cluster;
+    static TestCluster.Node node;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = TestCluster.start(dir);
+        node = cluster.node("node-p", "10.244.5.0/24", c -> c);
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        cluster.close();
+    }
+
+    @Test
+    void failingExecLivenessProbeRestartsTheContainer() throws Exception {
+        cluster.createPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: unhealthy}
+                spec:
+                  nodeName: node-p
+                  containers:
+                  - name: c
+                    image: busybox:1.36
+                    livenessProbe: {exec: {command: ["false"]}, periodSeconds: 1, failureThreshold: 2}
+                """);
+        JsonNode pod = cluster.awaitPod("unhealthy", p -> container(p, "c").path("restartCount").asInt() >= 1
+                && container(p, "c").path("state").has("running"));
+        assertThat(container(pod, "c").path("lastState").has("terminated")).isTrue();
+        assertThat(cluster.eventReasons("unhealthy")).contains("Unhealthy", "Killing");
+
+        cluster.createPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: healthy}
+                spec:
+                  nodeName: node-p
+                  containers:
+                  - name: c
+                    image: busybox:1.36
+                    livenessProbe: {exec: {command: [sh, -c, "echo fine"]}, periodSeconds: 1, failureThreshold: 1}
+                """);
+        cluster.awaitPod("healthy", p -> condition(p, "Ready").equals("True"));
+        Thread.sleep(2500); // several probe periods
+        assertThat(container(cluster.pod("healthy"), "c").path("restartCount").asInt()).isZero();
+        assertThat(cluster.eventReasons("healthy")).doesNotContain("Unhealthy", "Killing");
+    }
+
+    @Test
+    void httpGetReadinessProbeDrivesReady() throws Exception {
+        AtomicBoolean healthy = new AtomicBoolean(true);
+        List<String> requests = new CopyOnWriteArrayList<>();
+        HttpServer http = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        http.createContext("/healthz", ex -> {
+            requests.add(ex.getRequestURI().getPath() + " " + ex.getRequestHeaders().getFirst("X-Probe") + " " + ex.getRequestHeaders().getFirst("User-Agent"));
+            int code = healthy.get() ? 200 : 503;
+            ex.sendResponseHeaders(code, -1);
+            ex.close();
+        });
+        http.start();
+        try {
+            int port = http.getAddress().getPort();
+            cluster.createPod("""
+                    apiVersion: v1
+                    kind: Pod
+                    metadata: {name: ready-http}
+                    spec:
+                      nodeName: node-p
+                      containers:
+                      - name: c
+                        image: busybox:1.36
+                        ports: [{name: web, containerPort: %d}]
+                        readinessProbe:
+                          httpGet: {host: 127.0.0.1, path: /healthz, port: web, httpHeaders: [{name: X-Probe, value: "yes"}]}
+                          periodSeconds: 1
+                          failureThreshold: 1
+                    """.formatted(port));
+            cluster.awaitPod("ready-http", p -> condition(p, "Ready").equals("True") && container(p, "c").path("ready").asBoolean());
+            assertThat(requests).isNotEmpty();
+            assertThat(requests.getFirst()).startsWith("/healthz yes kube-probe/");
+            healthy.set(false);
+            JsonNode unready = cluster.awaitPod("ready-http", p -> condition(p, "Ready").equals("False"));
+            assertThat(condition(unready, "ContainersReady")).isEqualTo("False");
+            assertThat(unready.path("status").path("phase").asText()).isEqualTo("Running");
+            assertThat(container(unready, "c").path("restartCount").asInt()).isZero(); // readiness never restarts
+            healthy.set(true);
+            cluster.awaitPod("ready-http", p -> condition(p, "Ready").equals("True"));
+        } finally {
+            http.stop(0);
+        }
+    }
+
+    @Test
+    void tcpSocketProbesConnect() throws Exception {
+        ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
+        Thread accept = Thread.ofVirtual().start(() -> {
+            while (!listening.isClosed()) {
+                try (Socket s = listening.accept()) {
+                    // a connection is all a tcpSocket probe asks for
+                } catch (IOException e) {
+                    return;
+                }
+            }
+        });
+        int port = listening.getLocalPort();
+        cluster.createPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: ready-tcp}
+                spec:
+                  nodeName: node-p
+                  containers:
+                  - name: c
+                    image: busybox:1.36
+                    readinessProbe: {tcpSocket: {host: 127.0.0.1, port: %d}, periodSeconds: 1, failureThreshold: 1}
+                    startupProbe: {tcpSocket: {host: 127.0.0.1, port: %d}, periodSeconds: 1}
+                """.formatted(port, port));
+        JsonNode ready = cluster.awaitPod("ready-tcp", p -> condition(p, "Ready").equals("True"));
+        assertThat(container(ready, "c").path("started").asBoolean()).isTrue();
+        listening.close();
+        accept.join();
+        cluster.awaitPod("ready-tcp", p -> condition(p, "Ready").equals("False"));
+        assertThat(cluster.eventReasons("ready-tcp")).contains("Unhealthy");
+    }
+}

@@ -1,0 +1,191 @@
+package io.hypernetes.kubelet;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grpc.ManagedChannel;
+import io.hypernetes.api.json.Json;
+import io.hypernetes.apiserver.ApiServer;
+import io.hypernetes.client.KubeClient;
+import io.hypernetes.runtime.RuntimeEndpoint;
+import io.hypernetes.runtime.hollow.HollowRuntime;
+import io.hypernetes.runtime.v1.ListPodSandboxRequest;
+import io.hypernetes.runtime.v1.PodSandbox;
+import io.hypernetes.runtime.v1.PodSandboxFilter;
+import io.hypernetes.runtime.v1.RuntimeServiceGrpc;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Predicate;
+import java.util.function.UnaryOperator;
+
+/**
+ * What the node agent tests run against: a real API server in-process over HTTPS, an admin client for the test's
+ * own writes, and nodes, each a hollow runtime served over a real unix socket (or in-process, as Kubemark serves
+ * it) with a node agent on the node's own credentials.
+ */
+final class TestCluster implements AutoCloseable {
+    final ApiServer server;
+    final KubeClient admin;
+    private final Path dir;
+    private final List<AutoCloseable> closing = new ArrayList<>();
+
+    private TestCluster(Path dir, ApiServer server) {
+        this.dir = dir;
+        this.server = server;
+        this.admin = KubeClient.fromKubeconfig(server.kubeconfig());
+    }
+
+    static TestCluster start(Path dir) throws IOException, InterruptedException {
+        return new TestCluster(dir, ApiServer.start(new ApiServer.Config(dir.resolve("api"), "127.0.0.1", 0, Duration.ofSeconds(1), Duration.ofMinutes(5))));
+    }
+
+    /** Test timings: back-off from 500 ms, runtime relisted every 100 ms, Lease renewed every 300 ms. */
+    static NodeAgent.Config fast(String node, String podCidr) {
+        return NodeAgent.Config.defaults(node).withPodCidr(podCidr)
+                .withBackoff(Duration.ofMillis(500), Duration.ofSeconds(4))
+                .withRelistInterval(Duration.ofMillis(100))
+                .withLease(Duration.ofSeconds(40), Duration.ofMillis(300));
+    }
+
+    /** A node: its hollow runtime and the channel to it stay when its agent is restarted. */
+    final class Node implements AutoCloseable {
+        final NodeAgent.Config config;
+        final HollowRuntime runtime;
+        final RuntimeEndpoint.Serving serving;
+        final ManagedChannel channel;
+        final KubeClient client;
+        NodeAgent agent;
+
+        Node(NodeAgent.Config config, boolean unixSocket) throws IOException {
+            this.config = config;
+            this.runtime = new HollowRuntime(new HollowRuntime.Config(config.nodeName(), config.podCidr()));
+            RuntimeEndpoint endpoint = unixSocket
+                    ? new RuntimeEndpoint.Unix(dir.resolve("run").resolve(config.nodeName() + ".sock"))
+                    : new RuntimeEndpoint.InProcess(config.nodeName() + "-" + UUID.randomUUID());
+            this.serving = endpoint.serve(runtime.services());
+            this.channel = endpoint.connect();
+            this.client = KubeClient.fromKubeconfig(server.nodeKubeconfig(config.nodeName()));
+            this.agent = NodeAgent.start(config, client, channel);
+        }
+
+        /** Stops the agent (the pods keep running in the runtime) and starts a new one. */
+        void restartAgent() {
+            agent.close();
+            agent = NodeAgent.start(config, client, channel);
+        }
+
+        List<PodSandbox> sandboxes(String uid) {
+            PodSandboxFilter.Builder f = PodSandboxFilter.newBuilder();
+            if (uid != null) f.putLabelSelector("io.kubernetes.pod.uid", uid);
+            return RuntimeServiceGrpc.newBlockingStub(channel).listPodSandbox(ListPodSandboxRequest.newBuilder().setFilter(f).build()).getItemsList();
+        }
+
+        RuntimeServiceGrpc.RuntimeServiceBlockingStub rt() {
+            return RuntimeServiceGrpc.newBlockingStub(channel);
+        }
+
+        @Override
+        public void close() {
+            agent.close();
+            channel.shutdownNow();
+            serving.close();
+            runtime.close();
+        }
+    }
+
+    Node node(NodeAgent.Config config, boolean unixSocket) throws IOException {
+        Node n = new Node(config, unixSocket);
+        closing.add(n);
+        return n;
+    }
+
+    Node node(String name, String podCidr, UnaryOperator<NodeAgent.Config> tune) throws IOException {
+        return node(tune.apply(fast(name, podCidr)), false);
+    }
+
+    /** Creates a pod (YAML) in {@code default} and answers it as the server stored it. */
+    ObjectNode createPod(String yaml) {
+        ObjectNode pod = yaml(yaml);
+        KubeClient.Response r = admin.post("/api/v1/namespaces/default/pods", pod);
+        assertThat(r.code()).as(r.text()).isEqualTo(201);
+        return (ObjectNode) r.json();
+    }
+
+    JsonNode pod(String name) {
+        return admin.get("/api/v1/namespaces/default/pods/" + name).json();
+    }
+
+    /** Polls the pod until {@code ok} holds (failing after 30 s) and answers that version. */
+    JsonNode awaitPod(String name, Predicate<JsonNode> ok) throws Exception {
+        Instant end = Instant.now().plusSeconds(30);
+        JsonNode last = null;
+        while (Instant.now().isBefore(end)) {
+            KubeClient.Response r = admin.get("/api/v1/namespaces/default/pods/" + name);
+            if (r.code() == 200) {
+                last = r.json();
+                if (ok.test(last)) return last;
+            }
+            Thread.sleep(50);
+        }
+        throw new AssertionError("pod " + name + " not as expected within 30 s; last: " + (last == null ? "none" : Json.string(last.path("status"))));
+    }
+
+    /** A condition a test waits for; it may call the API. */
+    interface Check {
+        boolean ok() throws Exception;
+    }
+
+    /** Polls {@code check} every 50 ms until it holds, failing after 30 s. */
+    static void await(Check check) throws Exception {
+        Instant end = Instant.now().plusSeconds(30);
+        while (!check.ok()) {
+            if (Instant.now().isAfter(end)) throw new AssertionError("condition not met within 30 s");
+            Thread.sleep(50);
+        }
+    }
+
+    /** The reasons of the Events about pod {@code name}. */
+    List<String> eventReasons(String name) {
+        List<String> reasons = new ArrayList<>();
+        for (JsonNode e : admin.get("/api/v1/namespaces/default/events").json().path("items")) {
+            if (e.path("involvedObject").path("name").asText().equals(name)) reasons.add(e.path("reason").asText());
+        }
+        return reasons;
+    }
+
+    static String condition(JsonNode pod, String type) {
+        for (JsonNode c : pod.path("status").path("conditions")) {
+            if (c.path("type").asText().equals(type)) return c.path("status").asText();
+        }
+        return "";
+    }
+
+    static JsonNode container(JsonNode pod, String name) {
+        for (JsonNode c : pod.path("status").path("containerStatuses")) {
+            if (c.path("name").asText().equals(name)) return c;
+        }
+        return Json.object();
+    }
+
+    static ObjectNode yaml(String text) {
+        try {
+            return (ObjectNode) Json.YAML.readTree(text);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        for (AutoCloseable c : closing.reversed()) c.close();
+        admin.close();
+        server.close();
+    }
+}
