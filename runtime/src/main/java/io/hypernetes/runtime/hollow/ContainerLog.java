@@ -1,6 +1,7 @@
 package io.hypernetes.runtime.hollow;
 
 import com.google.protobuf.ByteString;
+import com.google.protobuf.UnsafeByteOperations;
 import io.hypernetes.runtime.v1.LogLine;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -40,7 +41,8 @@ final class ContainerLog {
             LogLine line = LogLine.newBuilder()
                     .setTime(HollowRuntimeService.now())
                     .setStream(stream)
-                    .setContent(content.substring(from, Math.min(content.size(), from + MAX_LINE)))
+                    // A copy: a slice would keep the whole of a huge stdin chunk alive for as long as one line of it is kept.
+                    .setContent(UnsafeByteOperations.unsafeWrap(content.substring(from, Math.min(content.size(), from + MAX_LINE)).toByteArray()))
                     .build();
             lines.addLast(line);
             bytes += line.getContent().size();

@@ -47,10 +47,15 @@ class HollowRuntimeTest extends RuntimeServiceContract {
         return serve(new HollowRuntime.Config("hollow-node-1", "10.244.3.0/24"));
     }
 
+    /** Where the runtime is served: a unix socket, as a runtime process serves the node agent. */
+    protected RuntimeEndpoint endpoint() {
+        return RuntimeEndpoint.parse("unix://" + dir.resolve("run/hollow.sock"));
+    }
+
     private ManagedChannel serve(HollowRuntime.Config config) {
         closeRuntime();
         hollow = new HollowRuntime(config);
-        RuntimeEndpoint endpoint = RuntimeEndpoint.parse("unix://" + dir.resolve("run/hollow.sock"));
+        RuntimeEndpoint endpoint = endpoint();
         serving = endpoint.serve(hollow.services());
         return endpoint.connect();
     }
