@@ -789,11 +789,9 @@ public abstract class RuntimeServiceContract {
     void anExecEndsWhenItsContainerStops() throws InterruptedException {
         String sandbox = runSandbox("web");
         String id = startContainer(sandbox, "app", runsUntilStopped());
-        Session sleeping = exec(start(id, "sleep", "1000"));
         Session cat = exec(start(id, "cat").setStdin(true));
-        cat.stdin("ping\n").awaitStdout("ping\n");
+        cat.stdin("ping\n").awaitStdout("ping\n"); // it runs: the stop below cannot overtake its start
         stopContainer(id, 10);
-        assertThat(sleeping.awaitEnd()).isNotNull().isNotZero();
         assertThat(cat.awaitEnd()).isNotNull().isNotZero();
     }
 

@@ -1,12 +1,12 @@
 package io.hypernetes.runtime.hollow;
 
-import com.google.protobuf.ByteString;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.hypernetes.runtime.v1.ContainerConfig;
 import io.hypernetes.runtime.v1.ContainerFilter;
+import io.hypernetes.runtime.v1.ContainerState;
 import io.hypernetes.runtime.v1.ContainerLogsRequest;
 import io.hypernetes.runtime.v1.ContainerStatusRequest;
 import io.hypernetes.runtime.v1.ContainerStatusResponse;
@@ -51,7 +51,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.Supplier;
 
@@ -62,8 +61,6 @@ import java.util.function.Supplier;
  */
 final class HollowRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBase {
     static final String VERSION = "0.1.0";
-    /** ExecSync keeps at most this much of each output stream, as CRI runtimes cap it. */
-    private static final int MAX_EXEC_SYNC_OUTPUT = 16 << 20;
 
     private final HollowRuntime.Config config;
     private final ImageStore images;
@@ -338,7 +335,7 @@ final class HollowRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBa
     public void startContainer(StartContainerRequest request, StreamObserver<StartContainerResponse> out) {
         answer(out, () -> {
             HollowContainer container = container(request.getContainerId(), "container_id");
-            if (container.state != io.hypernetes.runtime.v1.ContainerState.CONTAINER_CREATED) {
+            if (container.state != ContainerState.CONTAINER_CREATED) {
                 throw refused("container \"" + container.id + "\" is " + stateName(container) + "; only a created container starts");
             }
             HollowSandbox sandbox = sandboxes.get(container.sandboxId);
@@ -435,90 +432,11 @@ final class HollowRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBa
                     throw invalid("cmd is required");
                 }
                 notNegative(request.getTimeout(), "timeout");
-                new ExecSyncCall(runningContainer(request.getContainerId(), "container_id"), request, call).start();
+                HollowContainer container = runningContainer(request.getContainerId(), "container_id");
+                new ExecSyncCall(this, container, commandContext(container), request, call).start();
             } catch (StatusRuntimeException e) {
                 out.onError(e);
             }
-        }
-    }
-
-    /** One ExecSync: the command's output gathered until it exits, times out, is cancelled or its container exits. */
-    private final class ExecSyncCall implements CannedCommand.Output {
-        private final HollowContainer container;
-        private final ExecSyncRequest request;
-        private final ServerCallStreamObserver<ExecSyncResponse> call;
-        private ByteString stdout = ByteString.EMPTY;
-        private ByteString stderr = ByteString.EMPTY;
-        private final Runnable containerExited = () -> end(HollowContainer.KILLED, null);
-        private CannedCommand command;
-        private ScheduledFuture<?> timeout;
-        private boolean ended;
-
-        ExecSyncCall(HollowContainer container, ExecSyncRequest request, ServerCallStreamObserver<ExecSyncResponse> call) {
-            this.container = container;
-            this.request = request;
-            this.call = call;
-        }
-
-        void start() {
-            container.onExit(containerExited);
-            call.setOnCancelHandler(() -> {
-                synchronized (HollowRuntimeService.this) {
-                    ended = true;
-                    release();
-                }
-            });
-            command = CannedCommand.start(request.getCmdList(), commandContext(container), this);
-            command.closeStdin();
-            if (!ended && request.getTimeout() > 0) {
-                timeout = Timers.after(request.getTimeout() * 1000, HollowRuntimeService.this, () -> end(0, Status.DEADLINE_EXCEEDED
-                        .withDescription("command " + request.getCmdList() + " timed out after " + request.getTimeout() + "s")));
-            }
-        }
-
-        @Override
-        public void stdout(ByteString data) {
-            stdout = keep(stdout, data);
-        }
-
-        @Override
-        public void stderr(ByteString data) {
-            stderr = keep(stderr, data);
-        }
-
-        private static ByteString keep(ByteString kept, ByteString data) {
-            int room = MAX_EXEC_SYNC_OUTPUT - kept.size();
-            return room <= 0 ? kept : kept.concat(data.substring(0, Math.min(room, data.size())));
-        }
-
-        @Override
-        public void exit(int code) {
-            end(code, null);
-        }
-
-        private void end(int code, Status failure) {
-            if (ended) {
-                return;
-            }
-            ended = true;
-            release();
-            if (call.isCancelled()) {
-                return;
-            }
-            if (failure != null) {
-                call.onError(failure.asRuntimeException());
-            } else {
-                call.onNext(ExecSyncResponse.newBuilder().setStdout(stdout).setStderr(stderr).setExitCode(code).build());
-                call.onCompleted();
-            }
-        }
-
-        private void release() {
-            if (command != null) {
-                command.kill();
-            }
-            Timers.cancel(timeout);
-            container.removeExitListener(containerExited);
         }
     }
 
@@ -558,50 +476,6 @@ final class HollowRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBa
             }
             if (!reader.ended && !(request.getFollow() && container.log.follow(reader))) {
                 reader.ended();
-            }
-        }
-    }
-
-    /** One ContainerLogs stream: sends lines until the log ends, the byte limit is reached or the client cancels. */
-    private static final class LogReader implements ContainerLog.Follower {
-        private final ContainerLog log;
-        private final ServerCallStreamObserver<LogLine> call;
-        private long room;
-        boolean ended;
-
-        LogReader(ContainerLog log, ServerCallStreamObserver<LogLine> call, long limitBytes) {
-            this.log = log;
-            this.call = call;
-            this.room = limitBytes == 0 ? Long.MAX_VALUE : limitBytes;
-        }
-
-        @Override
-        public void line(LogLine line) {
-            if (ended) {
-                return;
-            }
-            // A line costs its content and its newline; the one that fits only in part is cut, as a byte limit cuts.
-            long cost = line.getContent().size() + 1L;
-            if (cost > room) {
-                line = line.toBuilder().setContent(line.getContent().substring(0, (int) Math.min(room, line.getContent().size()))).build();
-                room = 0;
-            } else {
-                room -= cost;
-            }
-            call.onNext(line);
-            if (room == 0) {
-                log.unfollow(this);
-                ended();
-            }
-        }
-
-        @Override
-        public void ended() {
-            if (!ended) {
-                ended = true;
-                if (!call.isCancelled()) {
-                    call.onCompleted();
-                }
             }
         }
     }

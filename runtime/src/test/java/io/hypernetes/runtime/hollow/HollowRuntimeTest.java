@@ -144,7 +144,8 @@ class HollowRuntimeTest extends RuntimeServiceContract {
         String sandbox = runSandbox("web");
         String id = startContainer(sandbox, "stubborn", ContainerConfig.newBuilder().addEnvs(env("HOLLOW_IGNORE_SIGTERM", true)));
         CompletableFuture<Void> patient = CompletableFuture.runAsync(() -> stopContainer(id, 3600));
-        await("the first stop to be waiting", () -> containerStatus(id).getState() == ContainerState.CONTAINER_RUNNING);
+        assertThat(containerStatus(id).getState()).isEqualTo(ContainerState.CONTAINER_RUNNING);
+        assertThat(patient).as("a stop of an hour cannot have ended").isNotDone();
         stopContainer(id, 0);
         assertThat(containerStatus(id).getExitCode()).isEqualTo(137);
         patient.get(WAIT.toSeconds(), TimeUnit.SECONDS); // the first stop is answered too, once the container exited
