@@ -244,10 +244,11 @@ public final class NodeAgent implements AutoCloseable {
     public void close() {
         if (closed) return;
         closed = true;
-        pods.close();
+        long t0 = System.nanoTime();
         heartbeat.close();
         relist.interrupt();
         workers.values().forEach(PodWorker::close);
-        log.info("node agent {} stopped", config.nodeName());
+        pods.close();
+        log.info("node agent {} stopped in {} ms", config.nodeName(), (System.nanoTime() - t0) / 1_000_000);
     }
 }

@@ -112,6 +112,25 @@ class NodeRegistrationTest {
     }
 
     @Test
+    void nodeIsNotReadyWhileItsRuntimeIsDown() throws Exception {
+        TestCluster.Node n = cluster.node("node-down", "10.244.3.0/24", c -> c);
+        assertThat(TestCluster.condition(cluster.admin.get("/api/v1/nodes/node-down").json(), "Ready")).isEqualTo("True");
+        n.serving.close(); // the runtime process went away
+        TestCluster.await(() -> TestCluster.condition(cluster.admin.get("/api/v1/nodes/node-down").json(), "Ready").equals("False"));
+        JsonNode node = cluster.admin.get("/api/v1/nodes/node-down").json();
+        for (JsonNode c : node.path("status").path("conditions")) {
+            if (c.path("type").asText().equals("Ready")) {
+                assertThat(c.path("reason").asText()).isEqualTo("KubeletNotReady");
+                assertThat(c.path("message").asText()).contains("container runtime is down");
+            }
+        }
+        // the Lease is still renewed: the node is alive, its runtime is not
+        String path = "/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/node-down";
+        String renewed = cluster.admin.get(path).json().path("spec").path("renewTime").asText();
+        TestCluster.await(() -> !cluster.admin.get(path).json().path("spec").path("renewTime").asText().equals(renewed));
+    }
+
+    @Test
     void badConfigurationIsRefusedWithTheReason() {
         assertThatThrownBy(() -> NodeAgent.Config.defaults("Node_1"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DNS-1123");
