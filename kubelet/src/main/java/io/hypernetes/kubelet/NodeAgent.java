@@ -2,6 +2,7 @@ package io.hypernetes.kubelet;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.grpc.ManagedChannel;
+import io.grpc.StatusRuntimeException;
 import io.hypernetes.api.json.Meta;
 import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.Informer;
@@ -142,7 +143,14 @@ public final class NodeAgent implements AutoCloseable {
         this.config = config;
         this.client = client;
         this.runtime = new RuntimeClient(channel);
-        VersionResponse version = runtime.version();
+        VersionResponse version;
+        try {
+            version = runtime.version();
+        } catch (StatusRuntimeException e) {
+            throw new IllegalStateException("node agent " + config.nodeName() + ": the runtime does not answer Version ("
+                    + e.getStatus().getCode() + (e.getStatus().getDescription() == null ? "" : ": " + e.getStatus().getDescription())
+                    + "); is it running at the endpoint given?", e);
+        }
         this.context = new Context(config, client, runtime, new PodEvents(client, config.nodeName()),
                 new RestartBackoff(config.backoffBase(), config.backoffMax()), version.getRuntimeName(), this);
         // SEAM (kubelet server): when config.serverPort() >= 0, start io.hypernetes.kubelet.server.KubeletServer

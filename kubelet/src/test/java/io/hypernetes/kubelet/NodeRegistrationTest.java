@@ -131,6 +131,18 @@ class NodeRegistrationTest {
     }
 
     @Test
+    void anUnreachableRuntimeFailsTheStartAndRegistersNothing() throws Exception {
+        var channel = new io.hypernetes.runtime.RuntimeEndpoint.InProcess("nobody-serves-this").connect();
+        try (var client = io.hypernetes.client.KubeClient.fromKubeconfig(cluster.server.nodeKubeconfig("node-orphan"))) {
+            assertThatThrownBy(() -> NodeAgent.start(TestCluster.fast("node-orphan", "10.244.4.0/24"), client, channel))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("runtime does not answer");
+            assertThat(cluster.admin.get("/api/v1/nodes/node-orphan").code()).isEqualTo(404);
+        } finally {
+            channel.shutdownNow();
+        }
+    }
+
+    @Test
     void badConfigurationIsRefusedWithTheReason() {
         assertThatThrownBy(() -> NodeAgent.Config.defaults("Node_1"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DNS-1123");
