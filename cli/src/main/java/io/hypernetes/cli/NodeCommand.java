@@ -1,0 +1,198 @@
+package io.hypernetes.cli;
+
+import io.grpc.ManagedChannel;
+import io.hypernetes.api.json.Json;
+import io.hypernetes.api.quantity.Quantity;
+import io.hypernetes.api.quantity.QuantityFormatException;
+import io.hypernetes.apiserver.ApiServer;
+import io.hypernetes.client.KubeClient;
+import io.hypernetes.kubelet.NodeAgent;
+import io.hypernetes.runtime.RuntimeEndpoint;
+import io.hypernetes.runtime.hollow.HollowRuntime;
+import java.net.InetAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code hypernetes node}: a node agent joining a running control plane, in the foreground until Ctrl-C. It
+ * registers its Node, heartbeats, and runs the pods bound to it through a {@code RuntimeService}: hyperd's unix
+ * socket, or the hollow runtime (a named fake, as Kubemark's: pods pretend to run).
+ *
+ * <p>Credentials: a node kubeconfig ({@code --kubeconfig}), or minted from the control plane's data directory
+ * ({@code --data-dir}, on the control plane's machine: it needs the cluster CA key).
+ */
+@Command(name = "node", mixinStandardHelpOptions = true,
+        description = "Join a node agent to a running cluster, in the foreground; Ctrl-C stops it (its pods keep running in the runtime).")
+final class NodeCommand implements Callable<Integer> {
+    @Option(names = "--name", description = "Node name (default: this host's name).")
+    String name;
+
+    @Option(names = "--data-dir", defaultValue = ".data",
+            description = "The data directory of `hypernetes up`, to mint the node's credentials from (default: ${DEFAULT-VALUE}).")
+    Path dataDir;
+
+    @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Use this node kubeconfig (user system:node:<name>) instead of minting one.")
+    Path kubeconfig;
+
+    @ArgGroup(multiplicity = "1")
+    Runtime runtime;
+
+    static final class Runtime {
+        @Option(names = "--runtime-endpoint", paramLabel = "URI", required = true,
+                description = "The RuntimeService to drive, e.g. unix:///run/hypernetes/hyperd.sock.")
+        String endpoint;
+
+        @Option(names = "--hollow", required = true,
+                description = "Use the hollow runtime, a fake: pods start at once and only pretend to run (for Kubemark and tests).")
+        boolean hollow;
+    }
+
+    @Option(names = "--address", defaultValue = "127.0.0.1", description = "The node's InternalIP (default: ${DEFAULT-VALUE}).")
+    String address;
+
+    @Option(names = "--port", defaultValue = "10250",
+            description = "HTTPS port of the node agent's server for logs and exec (default: ${DEFAULT-VALUE}; 0 picks a free one; -1 none).")
+    int port;
+
+    @Option(names = "--pod-cidr", description = "Addresses for this node's pods (default: a /24 of 10.244.0.0/16 chosen by the node's name).")
+    String podCidr;
+
+    @Option(names = "--cpus", defaultValue = "8", description = "Allocatable CPUs (default: ${DEFAULT-VALUE}).")
+    String cpus;
+
+    @Option(names = "--memory", defaultValue = "32Gi", description = "Allocatable memory (default: ${DEFAULT-VALUE}).")
+    String memory;
+
+    @Option(names = "--max-pods", defaultValue = "110", description = "Most pods the node runs (default: ${DEFAULT-VALUE}).")
+    int maxPods;
+
+    @Option(names = "--labels", split = ",", paramLabel = "KEY=VALUE", description = "More node labels.")
+    Map<String, String> labels = Map.of();
+
+    @Option(names = "--node-lease-duration", defaultValue = "40s", converter = Up.DurationConverter.class,
+            description = "How long the node's Lease is valid; renewed every quarter of it, as the kubelet does (default: ${DEFAULT-VALUE}).")
+    Duration leaseDuration;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        String node = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
+        NodeAgent.Config config = config(node);
+        Path credentials = kubeconfig != null ? kubeconfig : mint(node);
+        List<AutoCloseable> opened = new ArrayList<>();
+        try {
+            KubeClient client = KubeClient.fromKubeconfig(credentials);
+            opened.add(client);
+            RuntimeEndpoint endpoint;
+            String runtimeName;
+            if (runtime.hollow) {
+                endpoint = new RuntimeEndpoint.InProcess("hollow-" + node);
+                HollowRuntime hollow = new HollowRuntime(new HollowRuntime.Config(node, config.podCidr()));
+                opened.add(hollow);
+                opened.add(endpoint.serve(hollow.services()));
+                runtimeName = "hollow (a fake: pods start at once and only pretend to run)";
+            } else {
+                endpoint = parse(runtime.endpoint);
+                runtimeName = endpoint.toString();
+            }
+            ManagedChannel channel = endpoint.connect();
+            opened.add(channel::shutdownNow);
+            NodeAgent agent = NodeAgent.start(config, client, channel);
+            opened.add(agent);
+            CountDownLatch stopped = new CountDownLatch(1);
+            java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                closeAll(opened);
+                stopped.countDown();
+            }, "shutdown"));
+            System.out.printf("Node %s joined %s as system:node:%s%n", node, client.server(), node);
+            System.out.printf("  runtime: %s%n", runtimeName);
+            System.out.printf("  pods from %s%n", config.podCidr());
+            System.out.flush();
+            stopped.await();
+            return 0;
+        } catch (Exception | Error e) {
+            closeAll(opened);
+            throw e;
+        }
+    }
+
+    private NodeAgent.Config config(String node) {
+        long cpuMillis;
+        long memoryBytes;
+        try {
+            cpuMillis = Quantity.parse(cpus).milliValue();
+            memoryBytes = Quantity.parse(memory).value();
+        } catch (QuantityFormatException e) {
+            throw new ParameterException(spec.commandLine(), "--cpus and --memory take quantities (e.g. 8, 2500m, 32Gi): " + e.getMessage());
+        }
+        if (port < -1 || port > 65535) throw new ParameterException(spec.commandLine(), "--port must be -1, 0 or a port, got " + port);
+        try {
+            return NodeAgent.Config.defaults(node)
+                    .withAddress(address)
+                    .withCapacity(cpuMillis, memoryBytes, maxPods)
+                    .withLabels(labels)
+                    .withPodCidr(podCidr != null ? podCidr : defaultPodCidr(node))
+                    .withLease(leaseDuration, leaseDuration.dividedBy(4))
+                    .withServerPort(port);
+        } catch (IllegalArgumentException e) {
+            throw new ParameterException(spec.commandLine(), e.getMessage());
+        }
+    }
+
+    /**
+     * A /24 of 10.244.0.0/16 picked by the node's name. Two names may pick the same one: give {@code --pod-cidr}
+     * when that matters. (Tenant networks and their address management are their own issue.)
+     */
+    static String defaultPodCidr(String node) {
+        return "10.244." + Math.floorMod(node.hashCode(), 256) + ".0/24";
+    }
+
+    private Path mint(String node) throws Exception {
+        Path dir = dataDir.toAbsolutePath();
+        Path admin = dir.resolve("admin.kubeconfig");
+        if (!Files.isReadable(admin)) {
+            throw new ParameterException(spec.commandLine(), "no cluster in " + dir + " (no admin.kubeconfig): start one with `hypernetes up --data-dir "
+                    + dataDir + "`, or give --kubeconfig");
+        }
+        String url = Json.YAML.readTree(admin.toFile()).path("clusters").path(0).path("cluster").path("server").asText();
+        return ApiServer.nodeKubeconfig(dir, url, node);
+    }
+
+    private RuntimeEndpoint parse(String uri) {
+        try {
+            RuntimeEndpoint e = RuntimeEndpoint.parse(uri);
+            if (!(e instanceof RuntimeEndpoint.Unix)) {
+                throw new ParameterException(spec.commandLine(), "--runtime-endpoint must be a unix socket (unix:///path): " + uri);
+            }
+            return e;
+        } catch (IllegalArgumentException ex) {
+            throw new ParameterException(spec.commandLine(), ex.getMessage());
+        }
+    }
+
+    private static void closeAll(List<AutoCloseable> opened) {
+        for (AutoCloseable c : opened.reversed()) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                System.err.println("stopping: " + e);
+            }
+        }
+        opened.clear();
+    }
+}
