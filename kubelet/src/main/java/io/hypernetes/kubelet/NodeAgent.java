@@ -11,6 +11,7 @@ import io.hypernetes.runtime.v1.Container;
 import io.hypernetes.runtime.v1.ContainerState;
 import io.hypernetes.runtime.v1.PodSandbox;
 import io.hypernetes.runtime.v1.VersionResponse;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -55,11 +56,14 @@ public final class NodeAgent implements AutoCloseable {
      * @param relistInterval       how often the runtime's containers are listed to notice exits (Kubernetes' PLEG: 1 s)
      * @param resyncInterval       how often each pod is synced even when nothing was noticed (Kubernetes: 1 min)
      * @param statusUpdateInterval how often the node status is written when nothing changed (Kubernetes: 5 min)
+     * @param serverCredentials    the node's kubeconfig (as {@code ApiServer.nodeKubeconfig} writes it) whose embedded
+     *                             certificate, key and CA the kubelet server serves with; required when
+     *                             {@code serverPort >= 0}, else null
      */
     public record Config(String nodeName, String address, long cpuMillis, long memoryBytes, int maxPods,
                          Map<String, String> labels, String podCidr, Duration leaseDuration, Duration leaseRenewInterval,
                          Duration statusUpdateInterval, int serverPort, Duration backoffBase, Duration backoffMax,
-                         Duration relistInterval, Duration resyncInterval) {
+                         Duration relistInterval, Duration resyncInterval, Path serverCredentials) {
         public Config {
             Objects.requireNonNull(nodeName, "nodeName");
             if (!nodeName.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
@@ -75,53 +79,61 @@ public final class NodeAgent implements AutoCloseable {
                 if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException("durations must be positive");
             }
             if (serverPort < -1 || serverPort > 65535) throw new IllegalArgumentException("serverPort must be -1 (none), 0 (ephemeral) or a port: " + serverPort);
+            if (serverPort >= 0 && serverCredentials == null) {
+                throw new IllegalArgumentException("a kubelet server (serverPort " + serverPort + ") needs serverCredentials: the node's kubeconfig with its embedded certificate, key and CA");
+            }
         }
 
         /** 8 CPUs, 32Gi, 110 pods, InternalIP 127.0.0.1, Lease 40 s renewed every 10 s, no kubelet server. */
         public static Config defaults(String nodeName) {
             return new Config(nodeName, "127.0.0.1", 8000, 32L << 30, 110, Map.of(), "", Duration.ofSeconds(40),
                     Duration.ofSeconds(10), Duration.ofMinutes(5), -1, Duration.ofSeconds(10), Duration.ofMinutes(5),
-                    Duration.ofSeconds(1), Duration.ofMinutes(1));
+                    Duration.ofSeconds(1), Duration.ofMinutes(1), null);
         }
 
         public Config withAddress(String a) {
-            return new Config(nodeName, a, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval);
+            return new Config(nodeName, a, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
         }
 
         public Config withCapacity(long cpu, long memory, int pods) {
-            return new Config(nodeName, address, cpu, memory, pods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval);
+            return new Config(nodeName, address, cpu, memory, pods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
         }
 
         public Config withLabels(Map<String, String> l) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, l, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, l, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
         }
 
         public Config withPodCidr(String cidr) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, cidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, cidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
         }
 
         public Config withLease(Duration duration, Duration renewInterval) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, duration, renewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, duration, renewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
         }
 
         public Config withStatusUpdateInterval(Duration d) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, d, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, d, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
         }
 
         public Config withServerPort(int port) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, port, backoffBase, backoffMax, relistInterval, resyncInterval);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, port, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
+        }
+
+        /** A kubelet server on {@code port} (0: ephemeral) serving with the node credentials in {@code kubeconfig}. */
+        public Config withServer(int port, Path kubeconfig) {
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, port, backoffBase, backoffMax, relistInterval, resyncInterval, kubeconfig);
         }
 
         public Config withBackoff(Duration base, Duration max) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, base, max, relistInterval, resyncInterval);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, base, max, relistInterval, resyncInterval, serverCredentials);
         }
 
         public Config withRelistInterval(Duration d) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, d, resyncInterval);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, d, resyncInterval, serverCredentials);
         }
 
         public Config withResyncInterval(Duration d) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, d);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, d, serverCredentials);
         }
     }
 
@@ -153,9 +165,14 @@ public final class NodeAgent implements AutoCloseable {
         }
         this.context = new Context(config, client, runtime, new PodEvents(client, config.nodeName()),
                 new RestartBackoff(config.backoffBase(), config.backoffMax()), version.getRuntimeName(), this);
-        // SEAM (kubelet server): when config.serverPort() >= 0, start io.hypernetes.kubelet.server.KubeletServer
-        // here (logs, exec, attach for kubectl) and publish the port it bound instead of 0. That class is written by
-        // another engineer and does not exist yet; until it does, no server runs and the Node says port 0.
+        // SEAM (kubelet server): the one call site of io.hypernetes.kubelet.server.KubeletServer (logs, exec, attach
+        // for kubectl), written by another engineer and not committed yet. Once it is, this becomes:
+        //   if (config.serverPort() >= 0) {
+        //       server = KubeletServer.start(KubeletServer.Config.fromKubeconfig(config.nodeName(),
+        //               config.serverCredentials(), new InetSocketAddress(config.serverPort())), channel);
+        //       kubeletPort = server.port();
+        //   }
+        // and close() closes the server. Until then no server runs and the Node publishes port 0.
         int kubeletPort = 0;
         this.heartbeat = new NodeHeartbeat(config, client, runtime, version, kubeletPort);
         heartbeat.register();
