@@ -11,6 +11,7 @@ import io.hypernetes.http.pki.ClusterPki;
 import io.hypernetes.apiserver.pki.Kubeconfig;
 import io.hypernetes.apiserver.registry.Registry;
 import io.hypernetes.apiserver.rest.ApiHandler;
+import io.hypernetes.apiserver.stream.KubeletClient;
 import io.hypernetes.store.Store;
 import io.hypernetes.store.embedded.EmbeddedStore;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -101,7 +102,10 @@ public final class ApiServer implements AutoCloseable {
             AtomicBoolean serving = new AtomicBoolean();
             String address = (config.bindAddress().equals("0.0.0.0") ? "127.0.0.1" : config.bindAddress());
             ApiHandler handler = new ApiHandler(registry, new SchemaObjectChecks(), SchemaObjectChecks.openApi(), metrics,
-                    config.bookmarkInterval(), serving::get, address + ":" + config.port(), clock, audit);
+                    config.bookmarkInterval(), serving::get, address + ":" + config.port(), clock, audit,
+                    // its own identity towards node agents, which let in system:masters only
+                    new KubeletClient(pki.ca().certificate(),
+                            pki.issueClient("system:kube-apiserver-kubelet-client", "system:masters")));
             // Certificates first: a request that presents both is the certificate's holder, and needs no Keystone call.
             List<Authenticator> authenticators = new ArrayList<>(List.of(new ClientCertificateAuthenticator()));
             if (tokenValidator != null) authenticators.add(new KeystoneAuthenticator(tokenValidator));

@@ -106,6 +106,11 @@ public final class HttpExchange {
         return headers.get(name);
     }
 
+    /** Every value of a request header that may repeat, in order. */
+    public List<String> headerValues(String name) {
+        return headers.getAll(name);
+    }
+
     public byte[] body() {
         return body;
     }
@@ -172,6 +177,126 @@ public final class HttpExchange {
         for (String w : warnings) {
             r.headers().add("Warning", "299 - \"" + w.replace("\\", "\\\\").replace("\"", "\\\"") + "\"");
         }
+    }
+
+    // ---- protocol upgrades (RFC 7230 §6.7): the connection leaves HTTP/1.1 for the rest of its life
+
+    /** Whether the request asks to switch to {@code protocol} ({@code Connection: Upgrade}, {@code Upgrade: protocol}). */
+    public boolean upgradeRequested(String protocol) {
+        String connection = headers.get(HttpHeaderNames.CONNECTION);
+        String upgrade = headers.get(HttpHeaderNames.UPGRADE);
+        if (connection == null || upgrade == null) return false;
+        boolean asked = false;
+        for (String token : connection.split(",")) asked |= token.trim().equalsIgnoreCase("upgrade");
+        if (!asked) return false;
+        for (String token : upgrade.split(",")) {
+            if (token.trim().equalsIgnoreCase(protocol)) return true;
+        }
+        return false;
+    }
+
+    /** The subprotocols a WebSocket handshake offers ({@code Sec-WebSocket-Protocol}), in the client's order. */
+    public List<String> webSocketProtocols() {
+        List<String> out = new ArrayList<>();
+        for (String h : headers.getAll(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL)) {
+            for (String p : h.split(",")) {
+                if (!p.isBlank()) out.add(p.trim());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * Completes a WebSocket handshake (RFC 6455 §4.2.2, version 13) with {@code subprotocol} (null for none) and
+     * hands the connection to the returned socket. The handler keeps the exchange's virtual thread for as long as
+     * it uses the socket.
+     *
+     * @throws HttpError (worded by {@code errors}) 400 when the request is no valid WebSocket handshake
+     */
+    public WebSocket acceptWebSocket(String subprotocol, HttpError.Format errors) {
+        String key = headers.get(HttpHeaderNames.SEC_WEBSOCKET_KEY);
+        if (!method.equals("GET") || !upgradeRequested("websocket") || key == null || key.isBlank()) {
+            throw errors.error(400, "not a WebSocket handshake: expected GET with Connection: Upgrade, Upgrade: websocket and Sec-WebSocket-Key");
+        }
+        if (!"13".equals(headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION))) {
+            header("Sec-WebSocket-Version", "13");
+            throw errors.error(400, "unsupported WebSocket version " + headers.get(HttpHeaderNames.SEC_WEBSOCKET_VERSION) + ": only 13 is spoken");
+        }
+        HttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+        r.headers().set(HttpHeaderNames.UPGRADE, "websocket");
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_ACCEPT, webSocketAccept(key.trim()));
+        if (subprotocol != null) r.headers().set(HttpHeaderNames.SEC_WEBSOCKET_PROTOCOL, subprotocol);
+        ServerWebSocket socket = new ServerWebSocket(channel, subprotocol == null ? "" : subprotocol);
+        switchProtocols(r, List.of(
+                Map.entry("ws-decoder", new io.netty.handler.codec.http.websocketx.WebSocket13FrameDecoder(
+                        io.netty.handler.codec.http.websocketx.WebSocketDecoderConfig.newBuilder()
+                                .expectMaskedFrames(true).allowExtensions(false).maxFramePayloadLength(MAX_MESSAGE).build())),
+                Map.entry("ws-encoder", new io.netty.handler.codec.http.websocketx.WebSocket13FrameEncoder(false)),
+                Map.entry("ws-aggregator", new io.netty.handler.codec.http.websocketx.WebSocketFrameAggregator(MAX_MESSAGE)),
+                Map.entry("ws", socket)));
+        return socket;
+    }
+
+    /** The largest WebSocket message accepted; Kubernetes' streams send at most 32 KiB per message. */
+    private static final int MAX_MESSAGE = 1 << 20;
+
+    private static String webSocketAccept(String key) {
+        try {
+            byte[] sha1 = java.security.MessageDigest.getInstance("SHA-1")
+                    .digest((key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+            return java.util.Base64.getEncoder().encodeToString(sha1);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * Answers {@code Upgrade: SPDY/3.1} with 101 and {@code extraHeaders} (such as Kubernetes'
+     * {@code X-Stream-Protocol-Version}) and hands the connection to the returned SPDY/3.1 server session.
+     */
+    public SpdyConnection acceptSpdy(Map<String, String> extraHeaders) {
+        HttpResponse r = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.SWITCHING_PROTOCOLS);
+        r.headers().set(HttpHeaderNames.UPGRADE, "SPDY/3.1");
+        r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+        extraHeaders.forEach((k, v) -> r.headers().set(k, v));
+        SpdyConnection spdy = new SpdyConnection(channel);
+        switchProtocols(r, List.of(
+                Map.entry("spdy-codec", new io.netty.handler.codec.spdy.SpdyFrameCodec(io.netty.handler.codec.spdy.SpdyVersion.SPDY_3_1)),
+                Map.entry("spdy-session", new io.netty.handler.codec.spdy.SpdySessionHandler(io.netty.handler.codec.spdy.SpdyVersion.SPDY_3_1, true)),
+                Map.entry("spdy", spdy)));
+        return spdy;
+    }
+
+    /**
+     * Sends the 101 through the HTTP/1.1 encoder, then, in the same event-loop task (the connection is not reading
+     * while a request is served, so no byte of the new protocol can be taken for HTTP), replaces the HTTP/1.1
+     * handlers with {@code handlers}. Bytes the HTTP decoder had already buffered pass on to the new first handler.
+     */
+    private void switchProtocols(HttpResponse response, List<Map.Entry<String, io.netty.channel.ChannelHandler>> handlers) {
+        status = 101;
+        java.util.concurrent.CompletableFuture<Void> switched = new java.util.concurrent.CompletableFuture<>();
+        channel.eventLoop().execute(() -> {
+            try {
+                var p = channel.pipeline();
+                p.writeAndFlush(response);
+                String previous = HttpServer.HTTP_CODEC;
+                for (Map.Entry<String, io.netty.channel.ChannelHandler> h : handlers) {
+                    p.addAfter(previous, h.getKey(), h.getValue());
+                    previous = h.getKey();
+                }
+                p.remove(HttpServer.DISPATCHER);
+                p.remove(HttpServer.BODY_LIMIT);
+                p.remove(HttpServer.HTTP_CODEC);
+                channel.config().setAutoRead(true);
+                channel.read();
+                switched.complete(null);
+            } catch (RuntimeException e) {
+                channel.close();
+                switched.completeExceptionally(e);
+            }
+        });
+        switched.join();
     }
 
     /** Starts a chunked response; the caller writes chunks and closes it. */

@@ -44,6 +44,10 @@ import org.slf4j.LoggerFactory;
  * <pre>
  *  socket → SslHandler → HttpServerCodec → BodyLimit (413) → Dispatcher ──virtual thread──▶ Handler
  *                                                                        ▲ responses: HttpExchange.respond / stream
+ *
+ *  after a protocol upgrade (101), the HTTP/1.1 handlers are replaced for the rest of the connection:
+ *  socket → SslHandler → WebSocket frames → ServerWebSocket ◀──blocking receive/send── Handler
+ *  socket → SslHandler → SpdyFrameCodec → SpdySessionHandler → SpdyConnection ◀── Handler
  * </pre>
  *
  * A connection reads its next request only after the current response ends, so pipelined requests are answered
@@ -54,6 +58,9 @@ public final class HttpServer implements AutoCloseable {
 
     /** Kubernetes' limit on request bodies, which every service here shares. */
     public static final int MAX_BODY = 3 * 1024 * 1024;
+
+    /** Names of the HTTP/1.1 handlers, which a protocol upgrade ({@link HttpExchange#acceptWebSocket}) replaces. */
+    static final String HTTP_CODEC = "http", BODY_LIMIT = "body-limit", DISPATCHER = "dispatcher";
 
     private final EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final EventLoopGroup workers = new MultiThreadIoEventLoopGroup(NioIoHandler.newFactory());
@@ -73,9 +80,9 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         if (tls != null) ch.pipeline().addLast("tls", tls.newHandler(ch.alloc()));
-                        ch.pipeline().addLast(new HttpServerCodec(8192, 64 * 1024, 8192));
-                        ch.pipeline().addLast(new BodyLimit());
-                        ch.pipeline().addLast(new Dispatcher(authenticators, handler));
+                        ch.pipeline().addLast(HTTP_CODEC, new HttpServerCodec(8192, 64 * 1024, 8192));
+                        ch.pipeline().addLast(BODY_LIMIT, new BodyLimit());
+                        ch.pipeline().addLast(DISPATCHER, new Dispatcher(authenticators, handler));
                     }
                 });
         this.channel = b.bind(address).sync().channel();

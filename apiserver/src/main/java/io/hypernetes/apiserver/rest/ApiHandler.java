@@ -45,9 +45,18 @@ public final class ApiHandler implements Handler {
     private final OpenApiDocuments openApi;
     private final BooleanSupplier ready;
     private final String serverAddress;
+    private final NodeProxy nodes;
 
     public ApiHandler(Registry registry, ObjectChecks checks, OpenApiDocuments openApi, PrometheusMeterRegistry metrics,
             Duration bookmarkInterval, BooleanSupplier ready, String serverAddress, Clock clock, AuditLog audit) {
+        this(registry, checks, openApi, metrics, bookmarkInterval, ready, serverAddress, clock, audit, null);
+    }
+
+    /** @param kubelets how node agents are reached for pods/log, exec and attach; null answers those with 503 */
+    public ApiHandler(Registry registry, ObjectChecks checks, OpenApiDocuments openApi, PrometheusMeterRegistry metrics,
+            Duration bookmarkInterval, BooleanSupplier ready, String serverAddress, Clock clock, AuditLog audit,
+            io.hypernetes.apiserver.stream.KubeletClient kubelets) {
+        this.nodes = new NodeProxy(registry, kubelets);
         this.audit = audit;
         this.reviews = new SelfReviews(authorizer, (access, target) -> ScopedValue.where(Access.CURRENT, access)
                 .call(() -> targetExists(target.type(), target.namespace(), target.name())));
@@ -133,18 +142,22 @@ public final class ApiHandler implements Handler {
 
     private void resource(HttpExchange ex, String path, String group, String version, String rest) throws Exception {
         List<String> segments = Arrays.asList(rest.split("/", -1));
-        Optional<Target> target = Target.parse(group, version, segments);
+        Optional<Target> target = Target.parse(group, version, segments).or(() -> NodeProxy.target(group, segments));
         if (target.isEmpty()) throw ApiException.notFoundPath();
         Target t = target.get();
-        String verb = ResourceHandler.verb(ex.method(), t, ex);
+        // logs, exec and attach are long-running connections to a node agent, counted as Kubernetes counts them
+        boolean connect = NodeProxy.handles(t);
+        String verb = connect ? "CONNECT" : ResourceHandler.verb(ex.method(), t, ex);
+        String authzVerb = connect ? NodeProxy.authorizationVerb(t) : rbacVerb(verb);
         long start = System.nanoTime();
         Instant received = Instant.now();
         int answered = 500;
         try {
-            Access access = authorizer.authorize(ex.user(), rbacVerb(verb), t.type(), t.namespace(), t.name(),
+            Access access = authorizer.authorize(ex.user(), authzVerb, t.type(), t.namespace(), t.name(),
                     t.subresource(), as -> ScopedValue.where(Access.CURRENT, as).call(() -> targetExists(t.type(), t.namespace(), t.name())));
             ScopedValue.where(Access.CURRENT, access).call(() -> {
-                resources.handle(ex, t);
+                if (connect) nodes.handle(ex, t);
+                else resources.handle(ex, t);
                 return null;
             });
             answered = ex.status();
@@ -152,13 +165,13 @@ public final class ApiHandler implements Handler {
             answered = e.code();
             throw e;
         } finally {
-            audit(ex, rbacVerb(verb), t, answered, received);
+            audit(ex, authzVerb, t, answered, received);
             String resource = t.type().plural();
             String sub = t.subresource() == null ? "" : t.subresource();
             String code = Integer.toString(ex.status());
             Counter.builder("apiserver.request").tags("verb", verb, "resource", resource, "subresource", sub, "code", code)
                     .register(metrics).increment();
-            if (!verb.equals("WATCH")) {
+            if (!verb.equals("WATCH") && !connect) {
                 Duration took = Duration.ofNanos(System.nanoTime() - start);
                 Timer.builder("apiserver.request.duration").description("Response latency by verb and resource")
                         .tags("verb", verb, "resource", resource, "subresource", sub)
