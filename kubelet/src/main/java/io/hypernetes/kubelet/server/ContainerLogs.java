@@ -26,9 +26,11 @@ import java.util.Iterator;
 final class ContainerLogs {
     private final PodContainers containers;
     private final RuntimeServiceGrpc.RuntimeServiceBlockingStub runtime;
+    private final java.util.concurrent.atomic.AtomicInteger active;
 
-    ContainerLogs(PodContainers containers, ManagedChannel channel) {
+    ContainerLogs(PodContainers containers, ManagedChannel channel, java.util.concurrent.atomic.AtomicInteger active) {
         this.containers = containers;
+        this.active = active;
         this.runtime = RuntimeServiceGrpc.newBlockingStub(channel);
     }
 
@@ -98,6 +100,7 @@ final class ContainerLogs {
         Context.CancellableContext call = Context.current().withCancellation();
         Runnable forget = ex.onClose(() -> call.cancel(null));
         HttpExchange.Stream out = null;
+        active.incrementAndGet();
         try {
             Iterator<LogLine> lines = call.call(() -> runtime.containerLogs(req.build()));
             out = ex.stream(200, "text/plain");
@@ -119,6 +122,7 @@ final class ContainerLogs {
         } catch (Exception e) {
             throw new IllegalStateException(e);
         } finally {
+            active.decrementAndGet();
             forget.run();
             call.cancel(null);
             if (out != null) out.close();

@@ -24,6 +24,7 @@ import java.security.cert.X509Certificate;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
 import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
 import org.bouncycastle.openssl.PEMKeyPair;
@@ -125,21 +126,24 @@ public final class KubeletServer implements AutoCloseable {
 
     private final Config config;
     private final HttpServer http;
+    private final AtomicInteger streams;
 
-    private KubeletServer(Config config, HttpServer http) {
+    private KubeletServer(Config config, HttpServer http, AtomicInteger streams) {
         this.config = config;
         this.http = http;
+        this.streams = streams;
     }
 
     /** Starts serving; {@code runtime} is the agent's channel to its runtime, which {@link #close} leaves open. */
     public static KubeletServer start(Config config, ManagedChannel runtime) {
         PodContainers containers = new PodContainers(runtime);
-        ContainerLogs logs = new ContainerLogs(containers, runtime);
-        RemoteCommand commands = new RemoteCommand(containers, runtime);
+        AtomicInteger streams = new AtomicInteger();
+        ContainerLogs logs = new ContainerLogs(containers, runtime, streams);
+        RemoteCommand commands = new RemoteCommand(containers, runtime, streams);
         try {
             HttpServer http = new HttpServer(config.address(), tls(config), List.of(new CertificateUsers()),
                     ex -> route(ex, logs, commands), KubeletError.FORMAT);
-            KubeletServer server = new KubeletServer(config, http);
+            KubeletServer server = new KubeletServer(config, http, streams);
             log.info("kubelet server of node {} on port {}", config.nodeName(), server.port());
             return server;
         } catch (SSLException e) {
@@ -182,6 +186,14 @@ public final class KubeletServer implements AutoCloseable {
     /** The port the server listens on. */
     public int port() {
         return http.port();
+    }
+
+    /**
+     * Log streams, execs and attaches in progress, each holding a runtime call: back to 0 once their clients
+     * hang up, which is how the tests see that a killed kubectl leaves nothing running on the node.
+     */
+    public int activeStreams() {
+        return streams.get();
     }
 
     public Config config() {

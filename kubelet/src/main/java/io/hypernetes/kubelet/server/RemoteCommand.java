@@ -43,9 +43,11 @@ final class RemoteCommand {
 
     private final PodContainers containers;
     private final RuntimeServiceGrpc.RuntimeServiceStub runtime;
+    private final java.util.concurrent.atomic.AtomicInteger active;
 
-    RemoteCommand(PodContainers containers, ManagedChannel channel) {
+    RemoteCommand(PodContainers containers, ManagedChannel channel, java.util.concurrent.atomic.AtomicInteger active) {
         this.containers = containers;
+        this.active = active;
         this.runtime = RuntimeServiceGrpc.newStub(channel);
     }
 
@@ -85,6 +87,7 @@ final class RemoteCommand {
             inputs.onNext(StreamInput.newBuilder().setStart(start).build());
         }
         Thread pump = Thread.ofVirtual().name("stdin-" + ref.pod()).start(() -> pumpInput(ws, inputs, protocol, outputs));
+        active.incrementAndGet();
         try {
             while (true) {
                 Object o = outputs.take();
@@ -120,6 +123,7 @@ final class RemoteCommand {
             }
             ws.close(WebSocket.GOING_AWAY, "");
             pump.interrupt();
+            active.decrementAndGet();
         }
     }
 

@@ -181,6 +181,38 @@ class KubectlStreamsTest {
         assertThat(ticks).hasSize(2);
     }
 
+    // ---- hang-ups: a killed kubectl leaves nothing running on the node
+
+    @ParameterizedTest
+    @ValueSource(strings = {Kubectl.OLDEST, Kubectl.NEWEST})
+    void aKilledFollowEndsTheNodesStream(String binary) {
+        kubectl(binary).linesThenKill(1, "tick \\d+", "-n", "apps", "logs", "-f", "web", "--tail=1");
+        awaitActiveStreams(0);
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {Kubectl.OLDEST, Kubectl.NEWEST})
+    void aKilledExecEndsTheCommand(String binary) throws Exception {
+        Process p = new ProcessBuilder(binary, "--kubeconfig", admin.toString(), "-n", "apps", "exec", "web", "--", "sleep", "600").start();
+        try {
+            awaitActiveStreams(1);
+        } finally {
+            p.destroy();
+            p.waitFor();
+        }
+        awaitActiveStreams(0);
+    }
+
+    private static void awaitActiveStreams(int n) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (cluster.kubelet.activeStreams() != n) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the kubelet server has " + cluster.kubelet.activeStreams() + " streams, not " + n);
+            }
+            pause();
+        }
+    }
+
     // ---- refusals, before the node is dialled
 
     @Test
@@ -255,13 +287,21 @@ class KubectlStreamsTest {
         assertThat(r.err()).contains("pod pending does not have a host assigned");
     }
 
+    private static void pause() {
+        try {
+            Thread.sleep(20);
+        } catch (InterruptedException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     /** Waits (with a deadline) until the container's log has at least {@code n} lines. */
     private static void awaitLines(String pod, int n) {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (System.nanoTime() < deadline) {
             KubeClient.Response r = cluster.admin.get("/api/v1/namespaces/apps/pods/" + pod + "/log");
             if (r.code() == 200 && r.text().lines().count() >= n) return;
-            Thread.onSpinWait();
+            pause();
         }
         throw new AssertionError("the log of " + pod + " never reached " + n + " lines");
     }
