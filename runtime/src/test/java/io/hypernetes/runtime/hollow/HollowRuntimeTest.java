@@ -269,4 +269,22 @@ class HollowRuntimeTest extends RuntimeServiceContract {
         assertThat(kept).allSatisfy(line -> assertThat(line.getContent().size()).isLessThanOrEqualTo(ContainerLog.MAX_LINE));
         assertThat(kept.stream().mapToLong(line -> line.getContent().size()).sum()).isLessThanOrEqualTo(ContainerLog.MAX_BYTES);
     }
+
+    @Test
+    void closingTheRuntimeKillsItsContainersAndEndsTheirStreams() throws InterruptedException {
+        String sandbox = runSandbox("web");
+        String id = startContainer(sandbox, "app", ContainerConfig.newBuilder().addEnvs(env("HOLLOW_LOG_EVERY_MS", 20)));
+        Session exec = exec(start(id, "cat").setStdin(true));
+        exec.stdin("up\n").awaitStdout("up\n");
+        java.util.Iterator<LogLine> followed = rt().containerLogs(ContainerLogsRequest.newBuilder().setContainerId(id).setFollow(true).build());
+        followed.next();
+
+        hollow.close();
+        List<LogLine> rest = new ArrayList<>();
+        followed.forEachRemaining(rest::add);
+        assertThat(rest.getLast().getContent().toStringUtf8()).isEqualTo("exited with code 137");
+        assertThat(exec.awaitEnd()).isEqualTo(137);
+        assertThat(containerStatus(id).getExitCode()).isEqualTo(137);
+        assertThat(sandboxStatus(sandbox).getState()).isEqualTo(io.hypernetes.runtime.v1.PodSandboxState.SANDBOX_NOTREADY);
+    }
 }
