@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 /** The {@code hypernetes} command: one entry point for the cluster's processes and tools. */
 @Command(name = "hypernetes", mixinStandardHelpOptions = true, version = "hypernetes 0.1.0",
         description = "Kubernetes for hard multi-tenancy: every pod a VM, every tenant its own network.",
-        subcommands = {Up.class, NodeCommand.class, IdentityCommand.class, Login.class, Credential.class, Bench.class})
+        subcommands = {Up.class, NodeCommand.class, IdentityCommand.class, Login.class, Credential.class, Bench.class,
+                KubemarkCommand.class})
 public final class Hypernetes implements Runnable {
     @Override
     public void run() {
