@@ -46,6 +46,7 @@ class RuntimeEndpointTest {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket))).isEqualTo("rw-------");
             assertThat(version(endpoint)).isEqualTo("hollow");
         }
+        assertThat(socket).as("closing frees the socket").doesNotExist();
         // A socket left behind by a runtime that died is replaced, not an error.
         Files.deleteIfExists(socket);
         Files.createFile(socket);
