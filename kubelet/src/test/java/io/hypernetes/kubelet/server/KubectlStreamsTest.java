@@ -45,6 +45,8 @@ class KubectlStreamsTest {
         cluster.container(multi, "a", "nginx:1.25", 0);
         cluster.container(multi, "b", "redis:7", 0);
         cluster.pod("apps", "pending", null, "app=nginx:1.25");
+        var stopped = cluster.sandbox(cluster.pod("apps", "stopped", StreamingCluster.NODE, "app=nginx:1.25"));
+        cluster.stop(cluster.container(stopped, "app", "nginx:1.25", 0));
 
         Project alpha = cluster.project("alpha");
         Project beta = cluster.project("beta");
@@ -170,6 +172,27 @@ class KubectlStreamsTest {
         Kubectl.Result bad = kubectl(binary).run("-n", "apps", "exec", "multi", "-c", "nosuch", "--", "hostname");
         assertThat(bad.code()).as(bad.toString()).isNotZero();
         assertThat(bad.err()).contains("container nosuch is not valid for pod multi");
+    }
+
+    /** With a terminal (script(1) gives kubectl a pty): one output stream, and the terminal's size on the resize channel. */
+    @ParameterizedTest
+    @ValueSource(strings = {Kubectl.OLDEST, Kubectl.NEWEST})
+    void execWithATerminal(String binary) throws Exception {
+        String command = binary + " --kubeconfig " + admin + " -n apps exec -t web -- echo tty-ok";
+        Process p = new ProcessBuilder("script", "-qec", command, "/dev/null").redirectErrorStream(true).start();
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(out).isZero();
+        assertThat(out).contains("tty-ok");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {Kubectl.OLDEST, Kubectl.NEWEST})
+    void execIntoAStoppedContainerIsRefusedClearly(String binary) {
+        Kubectl.Result r = kubectl(binary).run("-n", "apps", "exec", "stopped", "--", "echo", "hi");
+        assertThat(r.code()).as(r.toString()).isNotZero();
+        assertThat(r.err()).contains("container not found (\"app\")");
     }
 
     // ---- attach
