@@ -243,17 +243,39 @@ class TenancyTest {
     }
 
     @Test
-    void aNodeAgentReadsWhatItRunsAndWritesOnlyNodesEventsAndPodStatus() throws Exception {
+    void aNodeAgentReadsWhatItRunsAndWritesOnlyItsNodeItsLeaseAndItsPods() throws Exception {
         created(alice, "/api/v1/namespaces", TestCluster.namespace("scheduled"));
-        created(alice, "/api/v1/namespaces/scheduled/pods", TestCluster.pod("scheduled", "work"));
+        for (String[] pod : new String[][] {{"work", "node-1"}, {"elsewhere", "node-2"}}) {
+            com.fasterxml.jackson.databind.node.ObjectNode p = TestCluster.pod("scheduled", pod[0]);
+            p.withObject("/spec").put("nodeName", pod[1]);
+            created(alice, "/api/v1/namespaces/scheduled/pods", p);
+        }
         try (KubeClient node = KubeClient.fromKubeconfig(cluster.server.nodeKubeconfig("node-1"))) {
-            assertThat(node.get("/api/v1/pods").json().path("items").findValuesAsText("name")).contains("work");
+            assertThat(node.get("/api/v1/pods").json().path("items").findValuesAsText("name")).contains("work", "elsewhere");
             assertThat(node.post("/api/v1/nodes", TestCluster.yaml("{apiVersion: v1, kind: Node, metadata: {name: node-1}}")).code()).isEqualTo(201);
             KubeClient.Response status = node.send("PATCH", "/api/v1/namespaces/scheduled/pods/work/status",
                     "{\"status\":{\"phase\":\"Running\"}}".getBytes(StandardCharsets.UTF_8), "application/merge-patch+json", "application/json");
             assertThat(status.code()).as(status.text()).isEqualTo(200);
             assertThat(node.post("/api/v1/namespaces", TestCluster.namespace("nodes-own")).code()).isEqualTo(403);
             assertThat(node.post("/api/v1/namespaces/scheduled/pods", TestCluster.pod("scheduled", "extra")).code()).isEqualTo(403);
+
+            // NodeRestriction: not another node, its lease, or its pods
+            KubeClient.Response other = node.post("/api/v1/nodes", TestCluster.yaml("{apiVersion: v1, kind: Node, metadata: {name: node-2}}"));
+            assertThat(other.code()).isEqualTo(403);
+            assertThat(other.json().path("message").asText()).isEqualTo("nodes \"node-2\" is forbidden: node \"node-1\" is not allowed to modify node \"node-2\"");
+            assertThat(node.post("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+                    TestCluster.yaml("{apiVersion: coordination.k8s.io/v1, kind: Lease, metadata: {name: node-2}, spec: {holderIdentity: node-2}}")).code())
+                    .isEqualTo(403);
+            assertThat(node.post("/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases",
+                    TestCluster.yaml("{apiVersion: coordination.k8s.io/v1, kind: Lease, metadata: {name: node-1}, spec: {holderIdentity: node-1}}")).code())
+                    .isEqualTo(201);
+            KubeClient.Response foreign = node.send("PATCH", "/api/v1/namespaces/scheduled/pods/elsewhere/status",
+                    "{\"status\":{\"phase\":\"Failed\"}}".getBytes(StandardCharsets.UTF_8), "application/merge-patch+json", "application/json");
+            assertThat(foreign.code()).isEqualTo(403);
+            assertThat(foreign.json().path("message").asText()).contains("can only update or delete pods with spec.nodeName set to itself");
+            assertThat(node.delete("/api/v1/namespaces/scheduled/pods/elsewhere").code()).isEqualTo(403);
+            assertThat(alice.get("/api/v1/namespaces/scheduled/pods/elsewhere").json().path("status").path("phase").asText()).isNotEqualTo("Failed");
+
             assertThat(node.delete("/api/v1/namespaces/scheduled/pods/work").code()).isEqualTo(200);
         }
         assertThat(cluster.server.nodeKubeconfig("node-1")).isRegularFile();

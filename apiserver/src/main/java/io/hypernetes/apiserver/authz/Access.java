@@ -69,8 +69,16 @@ public sealed interface Access {
         }
     }
 
-    /** A node agent: reads everything it may have to run; the {@link Authorizer} limits what it writes. */
+    /**
+     * A node agent ({@code name} is its user, {@code system:node:<node>}): reads everything it may have to run; the
+     * {@link Authorizer} limits what it writes, and {@link NodeRestriction} to its own node, lease and pods.
+     */
     record Node(String name) implements Access {
+        /** The node this agent runs. */
+        public String nodeName() {
+            return name.startsWith("system:node:") ? name.substring("system:node:".length()) : name;
+        }
+
         @Override
         public boolean sees(ResourceType type, JsonNode obj) {
             return true;

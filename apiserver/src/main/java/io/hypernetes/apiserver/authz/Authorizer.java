@@ -18,7 +18,8 @@ import java.util.function.Predicate;
  *       tenant's networks; {@code reader}s only read there. Never nodes, never another tenant's objects, never
  *       the subresources that belong to the control plane (binding, finalize, status);
  *   <li>{@code system:nodes} certificates: read everything; write nodes, events, pod status and pod deletion, and
- *       the node heartbeat Leases in {@code kube-node-lease};
+ *       the node heartbeat Leases in {@code kube-node-lease} — each node only its own Node, Lease and pods
+ *       ({@link NodeRestriction});
  *   <li>anyone else authenticated: discovery and OpenAPI only; nobody unauthenticated: health and version only.
  * </ul>
  *

@@ -13,6 +13,7 @@ import io.hypernetes.api.schema.SchemaRegistry;
 import io.hypernetes.api.validation.FieldError;
 import io.hypernetes.apiserver.ApiException;
 import io.hypernetes.apiserver.authz.Access;
+import io.hypernetes.apiserver.authz.NodeRestriction;
 import io.hypernetes.apiserver.authz.Tenancy;
 import io.hypernetes.store.CompactedException;
 import io.hypernetes.store.FutureRevisionException;
@@ -292,6 +293,7 @@ public final class ResourceStore {
         if (fieldManager != null) recordOwnership(null, obj, fieldManager, Part.MAIN, now);
         // after ownership: the tenant is the server's to set, not a field the creator manages
         registry.assignTenant(type, obj, namespaceObject);
+        NodeRestriction.check(type, obj);
         rules.applyCreateDefaults(type, obj);
 
         for (int attempt = 0; ; attempt++) {
@@ -406,6 +408,7 @@ public final class ResourceStore {
             KeyValue kv = store.get(key).orElseThrow(() -> ApiException.notFound(type, name));
             ObjectNode old = decode(kv);
             if (!sees(old)) throw ApiException.notFound(type, name);
+            NodeRestriction.check(type, old);
             if (requiredVersion != null && !requiredVersion.equals(Long.toString(kv.modRevision()))) {
                 throw ApiException.conflict(type, name, "the object has been modified; please apply your changes to the latest version and try again");
             }
@@ -635,6 +638,7 @@ public final class ResourceStore {
             KeyValue kv = store.get(key).orElseThrow(() -> ApiException.notFound(type, name));
             ObjectNode obj = decode(kv);
             if (!sees(obj)) throw ApiException.notFound(type, name);
+            NodeRestriction.check(type, obj);
             if (options.uid() != null && !options.uid().equals(Meta.uid(obj))) {
                 throw ApiException.conflict(type, name, "Precondition failed: UID in precondition: " + options.uid()
                         + ", UID in object meta: " + Meta.uid(obj));
