@@ -45,6 +45,17 @@ class KubectlStreamsTest {
         cluster.container(multi, "a", "nginx:1.25", 0);
         cluster.container(multi, "b", "redis:7", 0);
         cluster.pod("apps", "pending", null, "app=nginx:1.25");
+        // nodes whose kubelet server cannot be reached: none published, and one that no longer listens
+        cluster.node("quiet", 0);
+        int closedPort;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            closedPort = s.getLocalPort();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        cluster.node("gone", closedPort);
+        cluster.pod("apps", "on-quiet", "quiet", "app=nginx:1.25");
+        cluster.pod("apps", "on-gone", "gone", "app=nginx:1.25");
         var stopped = cluster.sandbox(cluster.pod("apps", "stopped", StreamingCluster.NODE, "app=nginx:1.25"));
         cluster.stop(cluster.container(stopped, "app", "nginx:1.25", 0));
 
@@ -104,6 +115,23 @@ class KubectlStreamsTest {
         List<String> ticks = kubectl(binary).linesThenKill(3, "tick \\d+", "-n", "apps", "logs", "-f", "web", "--tail=1");
         int first = Integer.parseInt(ticks.getFirst().substring(5));
         assertThat(ticks).as("consecutive new lines").containsExactly("tick " + first, "tick " + (first + 1), "tick " + (first + 2));
+    }
+
+    @Test
+    void limitBytesCutsTheLog() {
+        Kubectl.Result r = kubectl(Kubectl.NEWEST).run("-n", "apps", "logs", "web", "--limit-bytes=10");
+        assertThat(r.code()).as(r.toString()).isZero();
+        assertThat(r.out()).isEqualTo("hollow con");
+    }
+
+    @Test
+    void aNodeWithoutAReachableServerIsAClearError() {
+        Kubectl.Result quiet = kubectl(Kubectl.NEWEST).run("-n", "apps", "logs", "on-quiet");
+        assertThat(quiet.code()).as(quiet.toString()).isNotZero();
+        assertThat(quiet.err()).contains("node \"quiet\" serves no kubelet endpoint");
+        Kubectl.Result gone = kubectl(Kubectl.NEWEST).run("-n", "apps", "exec", "on-gone", "--", "echo", "hi");
+        assertThat(gone.code()).as(gone.toString()).isNotZero();
+        assertThat(gone.err()).contains("error dialing backend: the kubelet server of node \"gone\"");
     }
 
     @Test

@@ -85,6 +85,18 @@ final class StreamingCluster implements AutoCloseable {
         if (r.code() != 200) throw new AssertionError("node status: " + r.code() + " " + r.text());
     }
 
+    /** Another Node, whose status names {@code port} (0: no kubelet endpoint at all, as a node agent without a server). */
+    void node(String name, int port) {
+        created("/api/v1/nodes", Json.object().put("apiVersion", "v1").put("kind", "Node").set("metadata", Json.object().put("name", name)));
+        if (port == 0) return;
+        String status = """
+                {"status": {"addresses": [{"type": "InternalIP", "address": "127.0.0.1"}], "daemonEndpoints": {"kubeletEndpoint": {"Port": %d}}}}"""
+                .formatted(port);
+        KubeClient.Response r = admin.send("PATCH", "/api/v1/nodes/" + name + "/status", status.getBytes(StandardCharsets.UTF_8),
+                "application/merge-patch+json", "application/json");
+        if (r.code() != 200) throw new AssertionError("node status: " + r.code() + " " + r.text());
+    }
+
     static StreamingCluster start() {
         try {
             Path dir = Files.createTempDirectory("hypernetes-kubelet-server");
