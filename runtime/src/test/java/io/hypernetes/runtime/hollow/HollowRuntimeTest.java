@@ -287,4 +287,23 @@ class HollowRuntimeTest extends RuntimeServiceContract {
         assertThat(containerStatus(id).getExitCode()).isEqualTo(137);
         assertThat(sandboxStatus(sandbox).getState()).isEqualTo(io.hypernetes.runtime.v1.PodSandboxState.SANDBOX_NOTREADY);
     }
+
+    @Test
+    void anExecSyncInAContainerThatExitsEndsWith137() {
+        String sandbox = runSandbox("web");
+        // The exec must reach the container before it exits: a longer life on each try, for a slow machine.
+        for (long life = 500; ; life *= 4) {
+            String id = startContainer(sandbox, "short-" + life, ContainerConfig.newBuilder().addEnvs(env("HOLLOW_EXIT_AFTER_MS", life)));
+            try {
+                var probe = rt().execSync(io.hypernetes.runtime.v1.ExecSyncRequest.newBuilder()
+                        .setContainerId(id).addCmd("sleep").addCmd("1000").build()); // no timeout: only the exit ends it
+                assertThat(probe.getExitCode()).isEqualTo(137);
+                assertThat(containerStatus(id).getReason()).isEqualTo("Completed");
+                return;
+            } catch (StatusRuntimeException e) {
+                assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+                assertThat(life).as("the container lives long enough to be exec'd").isLessThan(10_000);
+            }
+        }
+    }
 }
