@@ -17,7 +17,6 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
-import java.util.Map;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -239,7 +238,11 @@ final class NodeHeartbeat implements AutoCloseable {
         patch.set("status", status);
         check(client.patch("/api/v1/nodes/" + node + "/status", SMP, patch), "write node status");
         if (lastStatus == null || !comparable(status).equals(comparable(lastStatus))) {
-            log.info("node {} status written: Ready={}", node, status.path("conditions").get(3).path("status").asText());
+            String ready = "";
+            for (JsonNode c : status.path("conditions")) {
+                if (c.path("type").asText().equals("Ready")) ready = c.path("status").asText() + " " + c.path("reason").asText();
+            }
+            log.info("node {} status written: Ready={}", node, ready);
         }
         lastStatus = status;
         lastStatusWrite = now;
@@ -277,10 +280,5 @@ final class NodeHeartbeat implements AutoCloseable {
     public void close() {
         closed = true;
         if (thread != null) thread.interrupt();
-    }
-
-    /** Only for logs and tests. */
-    Map<String, String> describe() {
-        return Map.of("node", node, "uid", nodeUid);
     }
 }
