@@ -43,11 +43,13 @@ final class WatchHandler {
     private final Duration bookmarkInterval;
     private final AtomicInteger open = new AtomicInteger();
     private final EventCache cache = new EventCache();
+    private final PodsByNodeWatch podsByNode;
 
     WatchHandler(Store store, ObjectChecks checks, Duration bookmarkInterval) {
         this.store = store;
         this.checks = checks;
         this.bookmarkInterval = bookmarkInterval;
+        this.podsByNode = new PodsByNodeWatch(store, cache);
     }
 
     int openWatches() {
@@ -98,7 +100,9 @@ final class WatchHandler {
         EventEncoder encoder = new EventEncoder(t, out, ex.query("includeObject"), cache);
         Store.Watch w;
         try {
-            w = store.watch(prefix, Store.prefixEnd(prefix), start);
+            // a node's pods: from the shared index by spec.nodeName rather than a cursor of its own over every pod change
+            String node = prefix.equals(PodsByNodeWatch.PREFIX) ? PodsByNodeWatch.node(ex.query("fieldSelector")) : null;
+            w = node != null ? podsByNode.watch(node, start) : store.watch(prefix, Store.prefixEnd(prefix), start);
         } catch (CompactedException e) {
             HttpExchange.Stream s = ex.stream(200, encoder.contentType());
             s.write(encoder.encode("ERROR", ApiException.gone("too old resource version: " + from + " (" + e.compactedRevision() + ")").status()));
