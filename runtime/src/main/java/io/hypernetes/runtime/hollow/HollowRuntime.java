@@ -12,9 +12,9 @@ import io.grpc.BindableService;
  * every timer (a container's exit, its log ticks, a stop's grace period, an exec's {@code sleep}) is a task on one
  * scheduler shared by all instances, and a request never blocks a thread while it waits (a stop that must wait
  * for its timeout answers from that scheduler). State is a few objects per pod and a bounded log per container
- * (the last {@value ContainerLog#MAX_LINES} lines, at most {@value ContainerLog#MAX_BYTES} bytes). All of one
- * instance's state is guarded by one lock: its callers are one node agent, so there is nothing to contend for, and
- * one lock makes every stream's messages come out in the order things happened.
+ * (the last 1,000 lines, at most 1 MiB). All of one instance's state is guarded by one lock: its callers are one node
+ * agent, so there is nothing to contend for, and one lock makes every stream's messages come out in the order things
+ * happened.
  *
  * <h2>Canned behaviour</h2>
  * <ul>
@@ -31,8 +31,8 @@ import io.grpc.BindableService;
  * <li>Images: any syntactically valid reference pulls (its id is {@code sha256:} and the SHA-256 of its
  * normalized name), except one containing {@code hollow-pull-fails}, which fails as a registry's "manifest unknown".
  * <li>Exec and ExecSync interpret a few commands ({@code echo true false exit cat hostname env sleep} and
- * {@code sh -c "<one of them>"}, see {@link CannedCommand}); any other fails at once with exit code 127. Attach
- * streams the container's new log lines and writes what it reads from stdin into the log.
+ * {@code sh -c "<one of them>"}); any other fails at once with exit code 127. Attach streams the container's new log
+ * lines and writes what it reads from stdin into the log.
  * </ul>
  */
 public final class HollowRuntime implements AutoCloseable {
