@@ -7,10 +7,12 @@ import io.hypernetes.api.json.Meta;
 import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.ResourceEventHandler;
+import io.hypernetes.kubelet.server.KubeletServer;
 import io.hypernetes.runtime.v1.Container;
 import io.hypernetes.runtime.v1.ContainerState;
 import io.hypernetes.runtime.v1.PodSandbox;
 import io.hypernetes.runtime.v1.VersionResponse;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -148,6 +150,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Map<String, PodWorker> workers = new ConcurrentHashMap<>();
     private final Informer pods;
     private final NodeHeartbeat heartbeat;
+    private final KubeletServer server;
     private final Thread relist;
     private volatile boolean closed;
 
@@ -165,17 +168,23 @@ public final class NodeAgent implements AutoCloseable {
         }
         this.context = new Context(config, client, runtime, new PodEvents(client, config.nodeName()),
                 new RestartBackoff(config.backoffBase(), config.backoffMax()), version.getRuntimeName(), this);
-        // SEAM (kubelet server): the one call site of io.hypernetes.kubelet.server.KubeletServer (logs, exec, attach
-        // for kubectl), written by another engineer and not committed yet. Once it is, this becomes:
-        //   if (config.serverPort() >= 0) {
-        //       server = KubeletServer.start(KubeletServer.Config.fromKubeconfig(config.nodeName(),
-        //               config.serverCredentials(), new InetSocketAddress(config.serverPort())), channel);
-        //       kubeletPort = server.port();
-        //   }
-        // and close() closes the server. Until then no server runs and the Node publishes port 0.
+        // SEAM (kubelet server): logs, exec and attach for kubectl through the API server; Kubemark leaves it off.
+        // It binds the wildcard address, as the kubelet does: the API server reaches it at the Node's InternalIP.
         int kubeletPort = 0;
+        if (config.serverPort() >= 0) {
+            this.server = KubeletServer.start(KubeletServer.Config.fromKubeconfig(config.nodeName(), config.serverCredentials(),
+                    new InetSocketAddress(config.serverPort())), channel);
+            kubeletPort = server.port();
+        } else {
+            this.server = null;
+        }
         this.heartbeat = new NodeHeartbeat(config, client, runtime, version, kubeletPort);
-        heartbeat.register();
+        try {
+            heartbeat.register();
+        } catch (RuntimeException e) {
+            if (server != null) server.close();
+            throw e;
+        }
         this.pods = new Informer(client, "/api/v1/pods", null, "spec.nodeName=" + config.nodeName(), Informer.Options.DEFAULT);
         pods.addHandler(ResourceEventHandler.of(this::podSeen, (old, pod) -> podSeen(pod), this::podGone));
         pods.start();
@@ -195,6 +204,11 @@ public final class NodeAgent implements AutoCloseable {
 
     public Config config() {
         return config;
+    }
+
+    /** The port the kubelet server listens on (published in the Node's daemon endpoints), or 0 when none runs. */
+    public int serverPort() {
+        return server == null ? 0 : server.port();
     }
 
     /** Whether the agent has listed its pods and started a worker for each. */
@@ -274,6 +288,7 @@ public final class NodeAgent implements AutoCloseable {
         relist.interrupt();
         workers.values().forEach(PodWorker::close);
         pods.close();
+        if (server != null) server.close();
         log.info("node agent {} stopped in {} ms", config.nodeName(), (System.nanoTime() - t0) / 1_000_000);
     }
 }
