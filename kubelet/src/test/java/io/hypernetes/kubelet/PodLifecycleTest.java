@@ -41,6 +41,12 @@ class PodLifecycleTest {
                 metadata: {name: settings}
                 data: {greeting: hello}
                 """)).code()).isEqualTo(201);
+        assertThat(cluster.admin.post("/api/v1/namespaces/default/secrets", TestCluster.yaml("""
+                apiVersion: v1
+                kind: Secret
+                metadata: {name: creds}
+                data: {password: czNjcjN0}
+                """)).code()).isEqualTo(201);
         JsonNode created = cluster.createPod("""
                 apiVersion: v1
                 kind: Pod
@@ -59,6 +65,7 @@ class PodLifecycleTest {
                     - {name: MY_NODE, valueFrom: {fieldRef: {fieldPath: spec.nodeName}}}
                     - {name: GREETING, valueFrom: {configMapKeyRef: {name: settings, key: greeting}}}
                     - {name: BOTH, value: "$(GREETING)-$(MY_NAME)"}
+                    - {name: PASSWORD, valueFrom: {secretKeyRef: {name: creds, key: password}}}
                 """);
         String uid = created.path("metadata").path("uid").asText();
         JsonNode pod = cluster.awaitPod("web", p -> condition(p, "Ready").equals("True"));
@@ -88,7 +95,7 @@ class PodLifecycleTest {
         String id = web.path("containerID").asText().substring("hollow://".length());
         String env = node.rt().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addCmd("env").setTimeout(5).build())
                 .getStdout().toString(StandardCharsets.UTF_8);
-        assertThat(env).contains("MY_NAME=web", "MY_IP=" + ip, "MY_NODE=node-a", "GREETING=hello", "BOTH=hello-web");
+        assertThat(env).contains("MY_NAME=web", "MY_IP=" + ip, "MY_NODE=node-a", "GREETING=hello", "BOTH=hello-web", "PASSWORD=s3cr3t");
         assertThat(cluster.eventReasons("web")).contains("Pulling", "Pulled", "Created", "Started");
     }
 
