@@ -39,7 +39,8 @@ final class KubemarkCommand implements Callable<Integer> {
     @Option(names = "--namespaces", defaultValue = "4", description = "Namespaces the pods are spread over (default: ${DEFAULT-VALUE}).")
     int namespaces;
 
-    @Option(names = "--qps", defaultValue = "10", description = "Deployment creates per second (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--qps", defaultValue = "1.5",
+            description = "Deployment creates per second (default: ${DEFAULT-VALUE}; with --deployment-size, pods are asked for at up to qps x size per second).")
     double qps;
 
     @Option(names = "--deployment-size", defaultValue = "20", description = "Replicas per Deployment (default: ${DEFAULT-VALUE}).")

@@ -102,9 +102,9 @@ public final class Kubemark {
         Files.createDirectories(config.output());
         long origin = System.nanoTime();
         Instant startedAt = Instant.now();
-        out.printf("kubemark run %s: %d hollow nodes, %d pods in %d namespaces (Deployments of %d at %.1f creates/s); %d cores%n",
-                runId, config.nodes(), config.pods(), config.namespaces(), config.deploymentSize(), config.qps(),
-                Runtime.getRuntime().availableProcessors());
+        out.printf("kubemark run %s: %d hollow nodes, %d pods in %d namespaces (Deployments of %d at %.1f creates/s: pods asked for "
+                        + "at up to %.0f/s); %d cores%n", runId, config.nodes(), config.pods(), config.namespaces(), config.deploymentSize(),
+                config.qps(), config.qps() * config.deploymentSize(), Runtime.getRuntime().availableProcessors());
         out.printf("control plane: %s%n", controlPlane.description());
         try (KubeClient admin = KubeClient.fromKubeconfig(controlPlane.adminKubeconfig());
              Sampler sampler = new Sampler(controlPlane.pid(), origin)) {

@@ -27,7 +27,7 @@ class KubemarkTest {
 
     @Test
     void aSmallRunWritesACompleteAndSaneReport() throws Exception {
-        Kubemark.Config config = new Kubemark.Config(20, 300, 3, 20, 25, Duration.ofMinutes(3), Duration.ofSeconds(2), dir.resolve("out"));
+        Kubemark.Config config = new Kubemark.Config(20, 200, 2, 20, 25, Duration.ofMinutes(3), Duration.ofSeconds(2), dir.resolve("out"));
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         Report report;
         try (InProcessControlPlane cp = new InProcessControlPlane(dir.resolve("cluster"))) {
@@ -38,10 +38,10 @@ class KubemarkTest {
         JsonNode json = Json.parse(Files.readAllBytes(dir.resolve("out/kubemark-report.json")));
         assertThat(json.path("run").path("nodes").asInt()).isEqualTo(20);
         JsonNode startup = json.path("podStartup");
-        assertThat(startup.path("expected").asInt()).isEqualTo(300);
-        assertThat(startup.path("observed").asInt()).isEqualTo(300);
-        assertThat(startup.path("scheduled").asInt()).isEqualTo(300);
-        assertThat(startup.path("running").asInt()).isEqualTo(300);
+        assertThat(startup.path("expected").asInt()).isEqualTo(200);
+        assertThat(startup.path("observed").asInt()).isEqualTo(200);
+        assertThat(startup.path("scheduled").asInt()).isEqualTo(200);
+        assertThat(startup.path("running").asInt()).isEqualTo(200);
         double p50 = startup.path("p50Seconds").asDouble();
         double p90 = startup.path("p90Seconds").asDouble();
         double p99 = startup.path("p99Seconds").asDouble();
@@ -59,9 +59,9 @@ class KubemarkTest {
             assertThat(a.path("p90Seconds").asDouble()).isLessThanOrEqualTo(a.path("p99Seconds").asDouble());
             if (a.path("verb").asText().equals("POST") && a.path("resource").asText().equals("deployments")) deploymentCreates = a.path("count").asLong();
         }
-        assertThat(deploymentCreates).isEqualTo(3 * 4); // 100 pods per namespace in Deployments of 25
+        assertThat(deploymentCreates).isEqualTo(2 * 4); // 100 pods per namespace in Deployments of 25
 
-        assertThat(json.path("scheduling").path("scheduled").asInt()).isEqualTo(300);
+        assertThat(json.path("scheduling").path("scheduled").asInt()).isEqualTo(200);
         assertThat(json.path("scheduling").path("overallPodsPerSecond").asDouble()).isPositive();
         assertThat(json.path("usage").path("hollowNodes").path("cpuSeconds").asDouble()).isPositive();
         assertThat(json.path("usage").path("megabytesPerHollowNode").isNumber()).isTrue();
@@ -74,7 +74,7 @@ class KubemarkTest {
         String html = Files.readString(dir.resolve("out/kubemark-report.html"));
         assertThat(count(html, "<svg")).isEqualTo(5);
         assertThat(html).contains("SLO 5 s", "SLO 1 s", "POST deployments").doesNotContain("<script", "http-equiv", "NaN");
-        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("300 of 300 pods Running");
+        assertThat(printed.toString(StandardCharsets.UTF_8)).contains("200 of 200 pods Running");
     }
 
     @Test
