@@ -263,7 +263,6 @@ public final class HttpExchange {
         SpdyConnection spdy = new SpdyConnection(channel);
         switchProtocols(r, List.of(
                 Map.entry("spdy-codec", new io.netty.handler.codec.spdy.SpdyFrameCodec(io.netty.handler.codec.spdy.SpdyVersion.SPDY_3_1)),
-                Map.entry("spdy-session", new io.netty.handler.codec.spdy.SpdySessionHandler(io.netty.handler.codec.spdy.SpdyVersion.SPDY_3_1, true)),
                 Map.entry("spdy", spdy)));
         return spdy;
     }

@@ -26,10 +26,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  * exec, attach and port-forward, through Go's spdystream): the client opens streams, each named by its headers;
  * the server accepts them, reads what the client sends on each and writes back on the same stream.
  *
- * <p>Framing, header compression (zlib with SPDY's dictionary), stream states, pings and flow-control windows are
- * Netty's {@code SpdyFrameCodec} and {@code SpdySessionHandler}, below this handler; this class turns their
- * frames into blocking per-stream reads for code on a virtual thread. Every stream a client opens is answered at
- * once with a SYN_REPLY, as spdystream waits for one before it writes.
+ * <p>Framing and header compression (zlib with SPDY's dictionary) are Netty's {@code SpdyFrameCodec}, below this
+ * handler; this class turns its frames into blocking per-stream reads for code on a virtual thread, answers pings
+ * and answers every stream a client opens at once with a SYN_REPLY, as spdystream waits for one before it writes.
+ *
+ * <p><b>No flow-control windows.</b> The SPDY/3.1 of Kubernetes is Go's spdystream, which neither sends
+ * WINDOW_UPDATE frames nor honours them (nor does the Kubernetes API server's own side of it): Netty's
+ * {@code SpdySessionHandler}, which keeps the windows, stalled every stream after its first 64 KiB. Back-pressure
+ * is TCP's instead: writes wait while the connection is not writable, and reading pauses while more than
+ * {@value #HIGH_WATER_BYTES} bytes wait to be read.
  */
 public final class SpdyConnection extends ChannelInboundHandlerAdapter implements AutoCloseable {
     private static final byte[] END = new byte[0];
@@ -168,11 +173,12 @@ public final class SpdyConnection extends ChannelInboundHandlerAdapter implement
                     d.release();
                 }
             }
+            case io.netty.handler.codec.spdy.SpdyPingFrame ping -> ctx.writeAndFlush(new io.netty.handler.codec.spdy.DefaultSpdyPingFrame(ping.id()));
             case SpdyRstStreamFrame rst -> {
                 Stream s = streams.get(rst.streamId());
                 if (s != null) s.end();
             }
-            default -> io.netty.util.ReferenceCountUtil.release(msg); // settings, pings (answered below us), goaway, headers
+            default -> io.netty.util.ReferenceCountUtil.release(msg); // settings, window updates, goaway, headers
         }
     }
 

@@ -192,6 +192,18 @@ class KubectlStreamsTest {
         assertThat(r.out()).isEqualTo("hello\nworld\n");
     }
 
+    /** Megabytes through stdin and back: SPDY's flow-control windows and WebSocket back-pressure on every hop. */
+    @ParameterizedTest
+    @ValueSource(strings = {Kubectl.OLDEST, Kubectl.NEWEST})
+    void execCarriesMegabytesBothWays(String binary) {
+        StringBuilder big = new StringBuilder();
+        for (int i = 0; big.length() < 4 << 20; i++) big.append("line ").append(i).append(" of a long stdin\n");
+        Kubectl.Result r = kubectl(binary).runWithInput(big.toString(), "-n", "apps", "exec", "-i", "web", "--", "cat");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().length()).isEqualTo(big.length());
+        assertThat(r.out()).isEqualTo(big.toString());
+    }
+
     @ParameterizedTest
     @ValueSource(strings = {Kubectl.OLDEST, Kubectl.NEWEST})
     void execPicksTheNamedContainer(String binary) {
