@@ -239,6 +239,7 @@ public final class NodeAgent implements AutoCloseable {
      */
     private void relistLoop() {
         Map<String, ContainerState> last = new HashMap<>();
+        boolean failing = false;
         while (!closed) {
             try {
                 Thread.sleep(config.relistInterval());
@@ -254,10 +255,14 @@ public final class NodeAgent implements AutoCloseable {
                     if (w != null) w.wake();
                 }
                 if (pods.hasSynced()) removeOrphans();
+                if (failing) log.info("node {}: runtime relist works again", config.nodeName());
+                failing = false;
             } catch (InterruptedException e) {
                 return;
             } catch (RuntimeException e) {
-                if (!closed) log.warn("node {}: runtime relist failed: {}", config.nodeName(), e.toString());
+                // said once per outage, not once per relist
+                if (!closed && !failing) log.warn("node {}: runtime relist failed: {}", config.nodeName(), e.toString());
+                failing = true;
             }
         }
     }

@@ -113,6 +113,7 @@ final class PodWorker {
     private boolean done;
     private String network;
     private String startTime;
+    private int failures;
 
     PodWorker(NodeAgent.Context ctx, String uid, ObjectNode pod) {
         this.ctx = ctx;
@@ -166,10 +167,14 @@ final class PodWorker {
             nextWake = Instant.now().plus(ctx.config().resyncInterval());
             try {
                 sync();
+                if (failures > 0) log.info("pod {}: syncing again after {} failures", key, failures);
+                failures = 0;
             } catch (RuntimeException e) {
                 if (closed) return;
-                log.warn("pod {}: sync failed: {}", key, e.toString());
-                wakeIn(Duration.ofSeconds(1));
+                failures++;
+                // a runtime or API server that is down fails every sync: retry less often, and say so less often
+                if (Integer.bitCount(failures) == 1) log.warn("pod {}: sync failed ({} in a row): {}", key, failures, e.toString());
+                wakeIn(Duration.ofMillis(Math.min(30_000, 500L << Math.min(failures, 6))));
             }
             if (done) break;
             try {
@@ -376,6 +381,7 @@ final class PodWorker {
             return false;
         }
         ctx.backoff().next(backoffKey, now);
+        told.remove("backoff/" + latest.getId());
         for (ContainerStatus old : o.byName.getOrDefault(name, List.of())) {
             if (old != latest) {
                 try {
@@ -494,6 +500,7 @@ final class PodWorker {
         } catch (StatusRuntimeException e) {
             ctx.backoff().next(backoffKey, now);
             pullFailures.put(backoffKey, now);
+            told.removeIf(k -> k.startsWith("pullbackoff/" + image + "/"));
             String msg = "Failed to pull image \"" + image + "\": " + e.getStatus().getDescription();
             events.warning(pod, fieldPath, "Failed", msg);
             events.warning(pod, fieldPath, "Failed", "Error: ErrImagePull");
@@ -502,6 +509,7 @@ final class PodWorker {
             return false;
         }
         pullFailures.remove(backoffKey);
+        told.removeIf(k -> k.startsWith("pullbackoff/" + image + "/"));
         events.normal(pod, fieldPath, "Pulled", "Successfully pulled image \"" + image + "\" in "
                 + RestartBackoff.format(Duration.ofNanos(System.nanoTime() - t0)));
         return true;
