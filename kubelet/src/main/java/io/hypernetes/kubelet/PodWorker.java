@@ -742,7 +742,8 @@ final class PodWorker {
         if (!o.podIp.isEmpty()) {
             s.put("podIP", o.podIp);
             s.putArray("podIPs").addObject().put("ip", o.podIp);
-        } else if (!ended) {
+        } else {
+            // a stopped sandbox has no address any more; the pod keeps the one it had, as in Kubernetes
             String known = pod.path("status").path("podIP").asText("");
             if (!known.isEmpty()) {
                 s.put("podIP", known);
