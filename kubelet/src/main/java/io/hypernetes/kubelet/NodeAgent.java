@@ -59,8 +59,8 @@ public final class NodeAgent implements AutoCloseable {
      * @param resyncInterval       how often each pod is synced even when nothing was noticed (Kubernetes: 1 min)
      * @param statusUpdateInterval how often the node status is written when nothing changed (Kubernetes: 5 min)
      * @param serverCredentials    the node's kubeconfig (as {@code ApiServer.nodeKubeconfig} writes it) whose embedded
-     *                             certificate, key and CA the kubelet server serves with; required when
-     *                             {@code serverPort >= 0}, else null
+     *                             certificate, key and CA the kubelet server serves with; without them no server
+     *                             starts, whatever {@code serverPort} says (a warning tells)
      */
     public record Config(String nodeName, String address, long cpuMillis, long memoryBytes, int maxPods,
                          Map<String, String> labels, String podCidr, Duration leaseDuration, Duration leaseRenewInterval,
@@ -81,9 +81,6 @@ public final class NodeAgent implements AutoCloseable {
                 if (d == null || d.isNegative() || d.isZero()) throw new IllegalArgumentException("durations must be positive");
             }
             if (serverPort < -1 || serverPort > 65535) throw new IllegalArgumentException("serverPort must be -1 (none), 0 (ephemeral) or a port: " + serverPort);
-            if (serverPort >= 0 && serverCredentials == null) {
-                throw new IllegalArgumentException("a kubelet server (serverPort " + serverPort + ") needs serverCredentials: the node's kubeconfig with its embedded certificate, key and CA");
-            }
         }
 
         /** 8 CPUs, 32Gi, 110 pods, InternalIP 127.0.0.1, Lease 40 s renewed every 10 s, no kubelet server. */
@@ -171,7 +168,11 @@ public final class NodeAgent implements AutoCloseable {
         // SEAM (kubelet server): logs, exec and attach for kubectl through the API server; Kubemark leaves it off.
         // It binds the wildcard address, as the kubelet does: the API server reaches it at the Node's InternalIP.
         int kubeletPort = 0;
-        if (config.serverPort() >= 0) {
+        if (config.serverPort() >= 0 && config.serverCredentials() == null) {
+            log.warn("node {}: no kubelet server (so no kubectl logs/exec): serverPort {} is set but no serverCredentials; use Config.withServer(port, nodeKubeconfig)",
+                    config.nodeName(), config.serverPort());
+        }
+        if (config.serverPort() >= 0 && config.serverCredentials() != null) {
             this.server = KubeletServer.start(KubeletServer.Config.fromKubeconfig(config.nodeName(), config.serverCredentials(),
                     new InetSocketAddress(config.serverPort())), channel);
             kubeletPort = server.port();

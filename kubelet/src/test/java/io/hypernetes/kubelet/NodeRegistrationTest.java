@@ -150,8 +150,6 @@ class NodeRegistrationTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
         assertThatThrownBy(() -> NodeAgent.Config.defaults("n").withServerPort(70000))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("serverPort");
-        assertThatThrownBy(() -> NodeAgent.Config.defaults("n").withServerPort(0))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("serverCredentials");
         assertThatThrownBy(() -> NodeAgent.Config.defaults("n").withLease(Duration.ZERO, Duration.ofSeconds(1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("positive");
     }
