@@ -92,8 +92,8 @@ final class NodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         String node = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
-        NodeAgent.Config config = config(node);
         Path credentials = kubeconfig != null ? kubeconfig : mint(node);
+        NodeAgent.Config config = config(node, credentials);
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             KubeClient client = KubeClient.fromKubeconfig(credentials);
@@ -131,7 +131,7 @@ final class NodeCommand implements Callable<Integer> {
         }
     }
 
-    private NodeAgent.Config config(String node) {
+    private NodeAgent.Config config(String node, Path credentials) {
         long cpuMillis;
         long memoryBytes;
         try {
@@ -142,13 +142,14 @@ final class NodeCommand implements Callable<Integer> {
         }
         if (port < -1 || port > 65535) throw new ParameterException(spec.commandLine(), "--port must be -1, 0 or a port, got " + port);
         try {
-            return NodeAgent.Config.defaults(node)
+            NodeAgent.Config config = NodeAgent.Config.defaults(node)
                     .withAddress(address)
                     .withCapacity(cpuMillis, memoryBytes, maxPods)
                     .withLabels(labels)
                     .withPodCidr(podCidr != null ? podCidr : defaultPodCidr(node))
-                    .withLease(leaseDuration, leaseDuration.dividedBy(4))
-                    .withServerPort(port);
+                    .withLease(leaseDuration, leaseDuration.dividedBy(4));
+            // the kubelet server (logs, exec, attach for the API server) serves with the node's own certificate
+            return port < 0 ? config : config.withServer(port, credentials);
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
