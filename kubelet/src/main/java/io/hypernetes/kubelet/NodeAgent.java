@@ -184,6 +184,7 @@ public final class NodeAgent implements AutoCloseable {
             heartbeat.register();
         } catch (RuntimeException e) {
             if (server != null) server.close();
+            context.events().close();
             throw e;
         }
         this.pods = new Informer(client, "/api/v1/pods", null, "spec.nodeName=" + config.nodeName(), Informer.Options.DEFAULT);
@@ -294,6 +295,7 @@ public final class NodeAgent implements AutoCloseable {
         relist.interrupt();
         workers.values().forEach(PodWorker::close);
         pods.close();
+        context.events().close();
         if (server != null) server.close();
         log.info("node agent {} stopped in {} ms", config.nodeName(), (System.nanoTime() - t0) / 1_000_000);
     }

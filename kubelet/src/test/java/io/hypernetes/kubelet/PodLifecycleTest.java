@@ -96,7 +96,7 @@ class PodLifecycleTest {
         String env = node.rt().execSync(ExecSyncRequest.newBuilder().setContainerId(id).addCmd("env").setTimeout(5).build())
                 .getStdout().toString(StandardCharsets.UTF_8);
         assertThat(env).contains("MY_NAME=web", "MY_IP=" + ip, "MY_NODE=node-a", "GREETING=hello", "BOTH=hello-web", "PASSWORD=s3cr3t");
-        assertThat(cluster.eventReasons("web")).contains("Pulling", "Pulled", "Created", "Started");
+        cluster.awaitEvents("web", "Pulling", "Pulled", "Created", "Started");
     }
 
     @Test
@@ -123,7 +123,7 @@ class PodLifecycleTest {
         assertThat(c.path("lastState").path("terminated").path("exitCode").asInt()).isEqualTo(2);
         assertThat(c.path("lastState").path("terminated").path("reason").asText()).isEqualTo("Error");
         assertThat(pod.path("status").path("phase").asText()).isEqualTo("Running");
-        assertThat(cluster.eventReasons("crasher")).contains("BackOff");
+        cluster.awaitEvents("crasher", "BackOff");
     }
 
     @Test
@@ -222,7 +222,7 @@ class PodLifecycleTest {
         JsonNode pod = cluster.pod("no-image");
         assertThat(pod.path("status").path("phase").asText()).isEqualTo("Pending");
         assertThat(container(pod, "c").path("state").path("waiting").path("message").asText()).contains("hollow-pull-fails");
-        assertThat(cluster.eventReasons("no-image")).contains("Pulling", "Failed", "BackOff");
+        cluster.awaitEvents("no-image", "Pulling", "Failed", "BackOff");
     }
 
     @Test

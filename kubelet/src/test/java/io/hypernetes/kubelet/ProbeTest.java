@@ -54,7 +54,7 @@ class ProbeTest {
         JsonNode pod = cluster.awaitPod("unhealthy", p -> container(p, "c").path("restartCount").asInt() >= 1
                 && container(p, "c").path("state").has("running"));
         assertThat(container(pod, "c").path("lastState").has("terminated")).isTrue();
-        assertThat(cluster.eventReasons("unhealthy")).contains("Unhealthy", "Killing");
+        cluster.awaitEvents("unhealthy", "Unhealthy", "Killing");
 
         cluster.createPod("""
                 apiVersion: v1
@@ -147,6 +147,6 @@ class ProbeTest {
         listening.close();
         accept.join();
         cluster.awaitPod("ready-tcp", p -> condition(p, "Ready").equals("False"));
-        assertThat(cluster.eventReasons("ready-tcp")).contains("Unhealthy");
+        cluster.awaitEvents("ready-tcp", "Unhealthy");
     }
 }

@@ -73,7 +73,7 @@ class TerminationTest {
             assertThat(Duration.between(deleted, Instant.now())).isGreaterThanOrEqualTo(Duration.ofSeconds(2));
             assertThat(hooks).hasSize(1);
             assertThat(node.sandboxes(uid)).isEmpty();
-            assertThat(cluster.eventReasons("stubborn")).contains("Killing");
+            cluster.awaitEvents("stubborn", "Killing");
         } finally {
             http.stop(0);
         }

@@ -160,6 +160,11 @@ final class TestCluster implements AutoCloseable {
         return reasons;
     }
 
+    /** Waits until Events with all these reasons were written about pod {@code name} (they are written asynchronously). */
+    void awaitEvents(String name, String... reasons) throws Exception {
+        await(() -> eventReasons(name).containsAll(List.of(reasons)));
+    }
+
     static String condition(JsonNode pod, String type) {
         for (JsonNode c : pod.path("status").path("conditions")) {
             if (c.path("type").asText().equals(type)) return c.path("status").asText();
