@@ -37,6 +37,10 @@ class NodesE2ETest {
             assertThat(nodesOf(k, "shop", "app=web")).containsExactlyInAnyOrder("node-1", "node-2", "node-3");
             Kubectl.Result wide = k.run("get", "pods", "-n", "shop", "-o", "wide").ok();
             assertThat(wide.stdout()).contains("Running").contains("10.");
+            // logs and exec travel kubectl → API server → the node process's kubelet server → its runtime
+            assertThat(k.run("logs", "deployment/web", "-n", "shop").ok().stdout()).contains("hollow container nginx started");
+            assertThat(k.run("exec", "deployment/web", "-n", "shop", "--", "echo", "from", "the", "pod").ok().stdout()).isEqualTo("from the pod\n");
+            assertThat(k.run("exec", "deployment/web", "-n", "shop", "--", "exit", "3").exit()).isEqualTo(3);
 
             // a rolling update, then back
             k.run("set", "image", "deployment/web", "-n", "shop", "nginx=nginx:1.27").ok();
