@@ -42,6 +42,8 @@ final class NodeHeartbeat implements AutoCloseable {
     private final VersionResponse version;
     private final int kubeletPort;
     private final String node;
+    /** A new one per agent start: what tells Kubernetes a node rebooted (Kubemark's agents share one process). */
+    private final String bootId = UUID.randomUUID().toString();
     private ObjectNode lease;
     private String nodeUid = "";
     private Instant lastStatusWrite = Instant.EPOCH;
@@ -177,7 +179,7 @@ final class NodeHeartbeat implements AutoCloseable {
         s.putObject("nodeInfo")
                 .put("machineID", id.replace("-", ""))
                 .put("systemUUID", id)
-                .put("bootID", BOOT_ID)
+                .put("bootID", bootId)
                 .put("kernelVersion", System.getProperty("os.version"))
                 .put("osImage", OS_IMAGE)
                 .put("containerRuntimeVersion", version.getRuntimeName() + "://" + version.getRuntimeVersion())
@@ -262,7 +264,6 @@ final class NodeHeartbeat implements AutoCloseable {
         };
     }
 
-    private static final String BOOT_ID = UUID.randomUUID().toString();
     private static final String OS_IMAGE = osImage();
 
     private static String osImage() {

@@ -204,6 +204,45 @@ class PodLifecycleTest {
     }
 
     @Test
+    void aFailedInitContainerFailsANeverRestartingPod() throws Exception {
+        cluster.createPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: bad-init}
+                spec:
+                  nodeName: node-a
+                  restartPolicy: Never
+                  initContainers:
+                  - {name: setup, image: busybox:1.36, env: [{name: HOLLOW_EXIT_AFTER_MS, value: "100"}, {name: HOLLOW_EXIT_CODE, value: "4"}]}
+                  containers:
+                  - {name: main, image: busybox:1.36}
+                """);
+        JsonNode pod = cluster.awaitPod("bad-init", p -> p.path("status").path("phase").asText().equals("Failed"));
+        assertThat(pod.path("status").path("initContainerStatuses").get(0).path("state").path("terminated").path("exitCode").asInt()).isEqualTo(4);
+        assertThat(container(pod, "main").path("state").path("waiting").path("reason").asText()).isEqualTo("PodInitializing");
+        assertThat(condition(pod, "Initialized")).isEqualTo("False");
+    }
+
+    @Test
+    void aFailingPostStartHookKillsTheContainer() throws Exception {
+        cluster.createPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: bad-hook}
+                spec:
+                  nodeName: node-a
+                  restartPolicy: Never
+                  terminationGracePeriodSeconds: 1
+                  containers:
+                  - name: c
+                    image: busybox:1.36
+                    lifecycle: {postStart: {exec: {command: [sh, -c, "exit 3"]}}}
+                """);
+        cluster.awaitPod("bad-hook", p -> container(p, "c").path("state").has("terminated"));
+        cluster.awaitEvents("bad-hook", "FailedPostStartHook", "Killing");
+    }
+
+    @Test
     void imagePullFailureWaitsInErrImagePullAndBackOff() throws Exception {
         cluster.createPod("""
                 apiVersion: v1
