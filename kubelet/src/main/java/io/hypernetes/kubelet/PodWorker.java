@@ -114,6 +114,8 @@ final class PodWorker {
     private String network;
     private String startTime;
     private int failures;
+    /** Per container name, the attempt its first instance in the current sandbox gets (restarts in earlier sandboxes). */
+    private final Map<String, Integer> attempts = new HashMap<>();
 
     PodWorker(NodeAgent.Context ctx, String uid, ObjectNode pod) {
         this.ctx = ctx;
@@ -287,6 +289,11 @@ final class PodWorker {
         }
         log.info("pod {}: sandbox {} started (attempt {}, {} mCPU, {} bytes)", key, id, attempt,
                 config.getResources().getCpuMillis(), config.getResources().getMemoryBytes());
+        if (!o.sandboxes.isEmpty()) {
+            events.normal(pod, null, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
+            // the containers of the new sandbox go on counting restarts where the old one's stopped
+            o.byName.forEach((name, instances) -> attempts.merge(name, instances.getFirst().getMetadata().getAttempt() + 1, Math::max));
+        }
         for (PodSandbox old : o.sandboxes) {
             try {
                 rt.stopPodSandbox(old.getId());
@@ -309,7 +316,7 @@ final class PodWorker {
             String name = c.path("name").asText();
             boolean sidecar = "Always".equals(c.path("restartPolicy").asText());
             ContainerStatus latest = o.latest(name);
-            if (latest == null) return start(pod, c, true, 0, o) || acted;
+            if (latest == null) return start(pod, c, true, firstAttempt(c), o) || acted;
             switch (latest.getState()) {
                 case CONTAINER_CREATED -> {
                     return startCreated(pod, c, true, latest) || acted;
@@ -335,7 +342,7 @@ final class PodWorker {
             String name = c.path("name").asText();
             ContainerStatus latest = o.latest(name);
             if (latest == null) {
-                acted |= start(pod, c, false, 0, o);
+                acted |= start(pod, c, false, firstAttempt(c), o);
                 continue;
             }
             switch (latest.getState()) {
@@ -360,6 +367,10 @@ final class PodWorker {
             }
         }
         return acted;
+    }
+
+    private int firstAttempt(JsonNode c) {
+        return attempts.getOrDefault(c.path("name").asText(), 0);
     }
 
     /** Restarts an exited container unless it is in back-off, keeping its last instance for {@code lastState}. */

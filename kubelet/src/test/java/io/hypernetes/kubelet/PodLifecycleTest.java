@@ -204,6 +204,31 @@ class PodLifecycleTest {
     }
 
     @Test
+    void aSandboxThatDiesIsReplacedAndRestartsCountOn() throws Exception {
+        JsonNode created = cluster.createPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: vm-crash}
+                spec:
+                  nodeName: node-a
+                  containers: [{name: c, image: busybox:1.36}]
+                """);
+        String uid = created.path("metadata").path("uid").asText();
+        cluster.awaitPod("vm-crash", p -> condition(p, "Ready").equals("True"));
+        String first = node.sandboxes(uid).getFirst().getId();
+        // the VM goes away under the agent
+        node.rt().stopPodSandbox(io.hypernetes.runtime.v1.StopPodSandboxRequest.newBuilder().setPodSandboxId(first).build());
+        JsonNode pod = cluster.awaitPod("vm-crash", p -> condition(p, "Ready").equals("True") && container(p, "c").path("restartCount").asInt() == 1);
+        assertThat(pod.path("status").path("phase").asText()).isEqualTo("Running");
+        assertThat(node.sandboxes(uid)).singleElement().satisfies(s -> {
+            assertThat(s.getId()).isNotEqualTo(first);
+            assertThat(s.getState()).isEqualTo(PodSandboxState.SANDBOX_READY);
+            assertThat(s.getMetadata().getAttempt()).isEqualTo(1);
+        });
+        cluster.awaitEvents("vm-crash", "SandboxChanged");
+    }
+
+    @Test
     void aFailedInitContainerFailsANeverRestartingPod() throws Exception {
         cluster.createPod("""
                 apiVersion: v1
