@@ -745,8 +745,23 @@ final class PodWorker {
         boolean ready = unready.isEmpty() && !ended;
         String reason = ended ? "PodCompleted" : ready ? null : "ContainersNotReady";
         String message = ended || ready ? null : "containers with unready status: [" + String.join(" ", unready) + "]";
-        condition(conditions, "Ready", ready, reason, message);
         condition(conditions, "ContainersReady", ready, reason, message);
+        // readiness gates: conditions others set on the pod must be True as well
+        List<String> gates = new ArrayList<>();
+        for (JsonNode g : spec.path("readinessGates")) {
+            String type = g.path("conditionType").asText();
+            boolean met = false;
+            for (JsonNode c : pod.path("status").path("conditions")) {
+                if (c.path("type").asText().equals(type)) met = c.path("status").asText().equals("True");
+            }
+            if (!met) gates.add(type);
+        }
+        if (ready && !gates.isEmpty()) {
+            condition(conditions, "Ready", false, "ReadinessGatesNotReady",
+                    "the status of pod readiness gate" + (gates.size() > 1 ? "s " : " ") + String.join(", ", gates) + " is not \"True\"");
+        } else {
+            condition(conditions, "Ready", ready, reason, message);
+        }
         condition(conditions, "PodScheduled", true, null, null);
         s.put("hostIP", ctx.config().address());
         s.putArray("hostIPs").addObject().put("ip", ctx.config().address());

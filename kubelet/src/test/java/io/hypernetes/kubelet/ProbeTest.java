@@ -118,6 +118,25 @@ class ProbeTest {
     }
 
     @Test
+    void readinessGatesHoldReadyUntilTheirConditionsAreTrue() throws Exception {
+        cluster.createPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: gated}
+                spec:
+                  nodeName: node-p
+                  readinessGates: [{conditionType: example.com/load-balancer}]
+                  containers: [{name: c, image: busybox:1.36}]
+                """);
+        JsonNode pod = cluster.awaitPod("gated", p -> condition(p, "ContainersReady").equals("True"));
+        assertThat(condition(pod, "Ready")).isEqualTo("False");
+        var patch = TestCluster.yaml("{status: {conditions: [{type: example.com/load-balancer, status: \"True\"}]}}");
+        assertThat(cluster.admin.patch("/api/v1/namespaces/default/pods/gated/status", "application/strategic-merge-patch+json", patch).code()).isEqualTo(200);
+        JsonNode ready = cluster.awaitPod("gated", p -> condition(p, "Ready").equals("True"));
+        assertThat(condition(ready, "example.com/load-balancer")).isEqualTo("True"); // the agent's writes keep others' conditions
+    }
+
+    @Test
     void tcpSocketProbesConnect() throws Exception {
         ServerSocket listening = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
         Thread accept = Thread.ofVirtual().start(() -> {
