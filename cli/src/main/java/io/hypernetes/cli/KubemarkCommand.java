@@ -91,6 +91,11 @@ final class KubemarkCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new ParameterException(spec.commandLine(), e.getMessage());
         }
+        // hundreds of node agents log a line per pod event at INFO: thousands of lines that would bury the figures and
+        // cost the hollow nodes CPU; their warnings still show (set before the first node agent's logger exists)
+        if (System.getProperty("org.slf4j.simpleLogger.log.io.hypernetes.kubelet") == null) {
+            System.setProperty("org.slf4j.simpleLogger.log.io.hypernetes.kubelet", "warn");
+        }
         AtomicReference<ControlPlane> started = new AtomicReference<>();
         // Ctrl-C: the child control plane must not outlive us (the hollow nodes die with this JVM)
         Thread hook = new Thread(() -> {
