@@ -143,6 +143,26 @@ class NodeRegistrationTest {
     }
 
     @Test
+    void anotherNodesCredentialsCannotRegisterThisNode() throws Exception {
+        var runtime = new io.hypernetes.runtime.hollow.HollowRuntime(new io.hypernetes.runtime.hollow.HollowRuntime.Config("node-imposter", "10.244.6.0/24"));
+        var endpoint = new io.hypernetes.runtime.RuntimeEndpoint.InProcess("imposter-" + java.util.UUID.randomUUID());
+        try (var serving = endpoint.serve(runtime.services());
+             var client = io.hypernetes.client.KubeClient.fromKubeconfig(cluster.server.nodeKubeconfig("node-honest"))) {
+            var channel = endpoint.connect();
+            try {
+                assertThatThrownBy(() -> NodeAgent.start(TestCluster.fast("node-imposter", "10.244.6.0/24"), client, channel))
+                        .isInstanceOf(IllegalStateException.class).hasMessageContaining("cannot register").hasMessageContaining("403");
+            } finally {
+                channel.shutdownNow();
+            }
+        } finally {
+            runtime.close();
+        }
+        assertThat(cluster.admin.get("/api/v1/nodes/node-imposter").code()).isEqualTo(404);
+        assertThat(cluster.admin.get(NodeHeartbeat.LEASES + "/node-imposter").code()).isEqualTo(404);
+    }
+
+    @Test
     void badConfigurationIsRefusedWithTheReason() {
         assertThatThrownBy(() -> NodeAgent.Config.defaults("Node_1"))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("DNS-1123");
