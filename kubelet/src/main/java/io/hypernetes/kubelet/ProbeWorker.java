@@ -26,8 +26,6 @@ final class ProbeWorker implements AutoCloseable {
 
     enum Result { UNKNOWN, SUCCESS, FAILURE }
 
-    private final Kind kind;
-    private final JsonNode probe;
     private final Thread thread;
     private volatile Result result;
     private volatile boolean closed;
@@ -38,8 +36,6 @@ final class ProbeWorker implements AutoCloseable {
      */
     ProbeWorker(Kind kind, JsonNode probe, RuntimeClient runtime, PodEvents events, JsonNode pod, JsonNode container,
             String containerId, String podIp, Instant startedAt, BooleanSupplier startupDone, Runnable onChange) {
-        this.kind = kind;
-        this.probe = probe;
         // not ready until the first success; alive until proven dead; not started until the startup probe passes
         this.result = kind == Kind.LIVENESS ? Result.SUCCESS : kind == Kind.READINESS ? Result.FAILURE : Result.UNKNOWN;
         String name = container.path("name").asText();
@@ -80,16 +76,8 @@ final class ProbeWorker implements AutoCloseable {
         });
     }
 
-    Kind kind() {
-        return kind;
-    }
-
     Result result() {
         return result;
-    }
-
-    JsonNode probe() {
-        return probe;
     }
 
     private static void sleepUntil(Instant t) throws InterruptedException {
