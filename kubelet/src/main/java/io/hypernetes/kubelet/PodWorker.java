@@ -114,6 +114,9 @@ final class PodWorker {
     private String network;
     private String startTime;
     private int failures;
+    /** Why the pod ended, when the agent ended it (DeadlineExceeded). */
+    private String podReason;
+    private String podMessage;
     /** Per container name, the attempt its first instance in the current sandbox gets (restarts in earlier sandboxes). */
     private final Map<String, Integer> attempts = new HashMap<>();
 
@@ -210,6 +213,15 @@ final class PodWorker {
             if (phase.equals("Succeeded") || phase.equals("Failed")) terminalPhase = phase;
         }
         Observed o = observe();
+        if (terminalPhase == null && activeDeadlinePassed(pod)) {
+            // spec.activeDeadlineSeconds (Jobs set it): the pod ends Failed, its containers stopped
+            events.warning(pod, null, "DeadlineExceeded", "Pod was active on the node longer than the specified deadline");
+            closeProbes(Set.of());
+            killAll(pod, o, gracePeriod(pod));
+            terminalPhase = "Failed";
+            podReason = "DeadlineExceeded";
+            podMessage = "Pod was active on the node longer than the specified deadline";
+        }
         if (terminalPhase != null) {
             closeProbes(Set.of());
             stopSandboxes(o);
@@ -367,6 +379,18 @@ final class PodWorker {
             }
         }
         return acted;
+    }
+
+    /** Whether the pod has been active longer than {@code spec.activeDeadlineSeconds}; if not yet, wakes at the deadline. */
+    private boolean activeDeadlinePassed(JsonNode pod) {
+        JsonNode seconds = pod.path("spec").path("activeDeadlineSeconds");
+        if (!seconds.canConvertToLong() || startTime == null) return false;
+        Instant end = Instant.parse(startTime).plusSeconds(seconds.asLong());
+        if (Instant.now().isBefore(end)) {
+            wakeAt(end);
+            return false;
+        }
+        return true;
     }
 
     private int firstAttempt(JsonNode c) {
@@ -777,6 +801,7 @@ final class PodWorker {
             }
         }
         s.put("startTime", startTime == null ? Meta.timestamp(Instant.now()) : startTime);
+        if (podReason != null) s.put("reason", podReason).put("message", podMessage);
         if (!initStatuses.isEmpty()) s.set("initContainerStatuses", initStatuses);
         s.set("containerStatuses", statuses);
         return s;
@@ -898,7 +923,7 @@ final class PodWorker {
     /** The parts of a status this agent owns, conditions by type. */
     private static JsonNode comparable(JsonNode status) {
         ObjectNode s = Json.object();
-        for (String f : new String[] {"phase", "hostIP", "hostIPs", "podIP", "podIPs", "startTime", "initContainerStatuses", "containerStatuses"}) {
+        for (String f : new String[] {"phase", "reason", "message", "hostIP", "hostIPs", "podIP", "podIPs", "startTime", "initContainerStatuses", "containerStatuses"}) {
             if (status.has(f)) s.set(f, status.get(f));
         }
         ObjectNode conditions = s.putObject("conditions");

@@ -229,6 +229,26 @@ class PodLifecycleTest {
     }
 
     @Test
+    void aPodActiveBeyondItsDeadlineFails() throws Exception {
+        cluster.createPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: overdue}
+                spec:
+                  nodeName: node-a
+                  activeDeadlineSeconds: 2
+                  containers: [{name: c, image: busybox:1.36}]
+                """);
+        cluster.awaitPod("overdue", p -> p.path("status").path("phase").asText().equals("Running"));
+        JsonNode failed = cluster.awaitPod("overdue", p -> p.path("status").path("phase").asText().equals("Failed"));
+        assertThat(failed.path("status").path("reason").asText()).isEqualTo("DeadlineExceeded");
+        assertThat(container(failed, "c").path("state").has("terminated")).isTrue();
+        String uid = failed.path("metadata").path("uid").asText();
+        TestCluster.await(() -> node.sandboxes(uid).stream().allMatch(s -> s.getState() == PodSandboxState.SANDBOX_NOTREADY));
+        cluster.awaitEvents("overdue", "DeadlineExceeded");
+    }
+
+    @Test
     void aFailedInitContainerFailsANeverRestartingPod() throws Exception {
         cluster.createPod("""
                 apiVersion: v1
