@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.Executors;
 import java.util.Optional;
 
 /**
@@ -41,6 +42,9 @@ public final class KubeClient implements AutoCloseable {
                 .version(HttpClient.Version.HTTP_1_1)
                 .connectTimeout(Duration.ofSeconds(10))
                 .sslContext(ctx.sslContext())
+                // the default is a cached pool of platform threads per client, which grows with concurrent calls:
+                // hundreds of clients in one process (Kubemark's hollow nodes) would mean thousands of threads
+                .executor(Executors.newVirtualThreadPerTaskExecutor())
                 .build();
         return new KubeClient(http, ctx.server(), ctx.bearerToken());
     }
