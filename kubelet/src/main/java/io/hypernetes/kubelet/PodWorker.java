@@ -103,6 +103,8 @@ final class PodWorker {
     private final Map<String, ContainerProbes> probes = new ConcurrentHashMap<>();
     private final Map<String, Waiting> waiting = new HashMap<>();
     private final Set<String> told = new HashSet<>();
+    /** Containers this worker killed for a failed liveness or startup probe: restarted under OnFailure whatever their exit code. */
+    private final Set<String> killedUnhealthy = new HashSet<>();
     private final Map<String, Instant> pullFailures = new HashMap<>();
     private Instant nextWake;
     private ObjectNode written;
@@ -365,13 +367,15 @@ final class PodWorker {
                     if (p != null && p.startup != null && p.startup.result() == ProbeWorker.Result.FAILURE) why = "startup";
                     if (p != null && p.liveness != null && p.liveness.result() == ProbeWorker.Result.FAILURE) why = "liveness";
                     if (why != null) {
+                        killedUnhealthy.add(latest.getId());
                         kill(pod, c, false, latest.getId(), "Container " + name + " failed " + why + " probe, will be restarted", gracePeriod(pod));
                         acted = true;
                         wake(); // the restart decision is the next sync's
                     }
                 }
                 case CONTAINER_EXITED -> {
-                    if (policy.equals("Always") || (policy.equals("OnFailure") && latest.getExitCode() != 0)) {
+                    boolean failed = latest.getExitCode() != 0 || killedUnhealthy.contains(latest.getId());
+                    if (policy.equals("Always") || (policy.equals("OnFailure") && failed)) {
                         acted |= restart(pod, c, false, latest, o);
                     }
                 }
@@ -741,7 +745,10 @@ final class PodWorker {
             if (state.has("running")) running++;
             else if (state.has("terminated")) {
                 stopped++;
-                if (state.path("terminated").path("exitCode").asInt() == 0) succeeded++;
+                // killed for a failed probe is a failure, whatever the process's exit code
+                ContainerStatus latest = o.latest(c.path("name").asText());
+                boolean unhealthy = latest != null && killedUnhealthy.contains(latest.getId());
+                if (state.path("terminated").path("exitCode").asInt() == 0 && !unhealthy) succeeded++;
             } else if (cs.path("lastState").has("terminated")) stopped++;
             else waitingCount++;
             if (!cs.path("ready").asBoolean()) unready.add(c.path("name").asText());

@@ -74,6 +74,25 @@ class ProbeTest {
     }
 
     @Test
+    void aContainerKilledForItsLivenessIsRestartedUnderOnFailureWhateverItsExitCode() throws Exception {
+        // the hollow container exits 0 when stopped: OnFailure must still restart it, as the kubelet does
+        cluster.createPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: unhealthy-onfailure}
+                spec:
+                  nodeName: node-p
+                  restartPolicy: OnFailure
+                  containers:
+                  - name: c
+                    image: busybox:1.36
+                    livenessProbe: {exec: {command: ["false"]}, periodSeconds: 1, failureThreshold: 1}
+                """);
+        JsonNode pod = cluster.awaitPod("unhealthy-onfailure", p -> container(p, "c").path("restartCount").asInt() >= 1);
+        assertThat(pod.path("status").path("phase").asText()).isNotEqualTo("Succeeded");
+    }
+
+    @Test
     void httpGetReadinessProbeDrivesReady() throws Exception {
         AtomicBoolean healthy = new AtomicBoolean(true);
         List<String> requests = new CopyOnWriteArrayList<>();
