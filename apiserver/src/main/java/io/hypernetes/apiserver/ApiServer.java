@@ -1,7 +1,7 @@
 package io.hypernetes.apiserver;
 
 import io.hypernetes.apiserver.audit.AuditLog;
-import io.hypernetes.apiserver.auth.ClientCertificateAuthenticator;
+import io.hypernetes.http.ClientCertificateAuthenticator;
 import io.hypernetes.apiserver.auth.KeystoneAuthenticator;
 import io.hypernetes.apiserver.auth.TokenValidator;
 import io.hypernetes.apiserver.authz.Projects;

@@ -3,6 +3,7 @@ package io.hypernetes.kubelet.server;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.ManagedChannel;
 import io.hypernetes.api.json.Json;
+import io.hypernetes.http.ClientCertificateAuthenticator;
 import io.hypernetes.http.HttpExchange;
 import io.hypernetes.http.HttpServer;
 import io.hypernetes.http.User;
@@ -141,7 +142,7 @@ public final class KubeletServer implements AutoCloseable {
         ContainerLogs logs = new ContainerLogs(containers, runtime, streams);
         RemoteCommand commands = new RemoteCommand(containers, runtime, streams);
         try {
-            HttpServer http = new HttpServer(config.address(), tls(config), List.of(new CertificateUsers()),
+            HttpServer http = new HttpServer(config.address(), tls(config), List.of(new ClientCertificateAuthenticator()),
                     ex -> route(ex, logs, commands), KubeletError.FORMAT);
             KubeletServer server = new KubeletServer(config, http, streams);
             log.info("kubelet server of node {} on port {}", config.nodeName(), server.port());

@@ -1,7 +1,5 @@
-package io.hypernetes.kubelet.server;
+package io.hypernetes.http;
 
-import io.hypernetes.http.Authenticator;
-import io.hypernetes.http.User;
 import io.netty.handler.codec.http.HttpHeaders;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -16,11 +14,10 @@ import javax.net.ssl.SSLPeerUnverifiedException;
 import javax.net.ssl.SSLSession;
 
 /**
- * Kubernetes' x509 authentication, as the API server does it: TLS already verified the client's chain against the
- * cluster CA, so the certificate's CN is the user and each O a group. (A copy of the API server's
- * {@code ClientCertificateAuthenticator}, which the node agent cannot depend on.)
+ * Kubernetes' x509 authentication: the TLS layer already verified the chain against the cluster CA, so the
+ * certificate's CN is the user name and each O is a group. The API server and the node agents' servers both use it.
  */
-final class CertificateUsers implements Authenticator {
+public final class ClientCertificateAuthenticator implements Authenticator {
     @Override
     public Optional<User> authenticate(SSLSession tls, HttpHeaders headers) {
         if (tls == null) return Optional.empty();
@@ -42,6 +39,7 @@ final class CertificateUsers implements Authenticator {
             return Optional.empty();
         }
         if (cn == null) return Optional.empty();
+        groups.add("system:authenticated");
         return Optional.of(new User(cn, List.copyOf(groups), Map.of()));
     }
 }
