@@ -219,6 +219,16 @@ class WatchTest {
                 .isEqualTo(400);
     }
 
+    @Test
+    void unparseableFlagsAreA400WordedAsKubernetesWordsThem() {
+        KubeClient.Response r = cluster.client.get("/api/v1/configmaps?watch=maybe");
+        assertThat(r.code()).isEqualTo(400);
+        assertThat(r.json().path("kind").asText()).isEqualTo("Status");
+        assertThat(r.json().path("message").asText())
+                .isEqualTo("watch: Invalid value: \"maybe\": strconv.ParseBool: parsing \"maybe\": invalid syntax");
+        assertThat(cluster.client.get("/api/v1/configmaps?watch=T&timeoutSeconds=1").code()).isEqualTo(200);
+    }
+
     /** A client that hangs up is noticed at once, not at the next write: its watch and store watch are closed. */
     @Test
     void watchesOfClientsThatHangUpAreClosedWithoutWaitingForAWrite() throws Exception {

@@ -94,6 +94,33 @@ public final class HttpExchange {
         return v == null || v.isEmpty() ? null : v.getLast();
     }
 
+    /**
+     * A boolean query parameter as Go's {@code strconv.ParseBool} reads it (Kubernetes' servers are Go): false when
+     * absent; {@code valueless} when given without a value ({@code ?stdin}); anything else unparseable is a
+     * {@link BadQueryParameter} worded as Kubernetes words it.
+     */
+    public boolean queryBool(String name, boolean valueless) {
+        String v = query(name);
+        if (v == null) return false;
+        if (v.isEmpty()) return valueless;
+        return switch (v) {
+            case "1", "t", "T", "true", "TRUE", "True" -> true;
+            case "0", "f", "F", "false", "FALSE", "False" -> false;
+            default -> throw new BadQueryParameter(name + ": Invalid value: \"" + v + "\": strconv.ParseBool: parsing \"" + v + "\": invalid syntax");
+        };
+    }
+
+    /** An integer query parameter as Go's {@code strconv.ParseInt} reads it, or null when absent or empty. */
+    public Long queryLong(String name) {
+        String v = query(name);
+        if (v == null || v.isEmpty()) return null;
+        try {
+            return Long.parseLong(v);
+        } catch (NumberFormatException e) {
+            throw new BadQueryParameter(name + ": Invalid value: \"" + v + "\": strconv.ParseInt: parsing \"" + v + "\": invalid syntax");
+        }
+    }
+
     public List<String> queryAll(String name) {
         return query.getOrDefault(name, List.of());
     }

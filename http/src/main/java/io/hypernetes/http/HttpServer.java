@@ -245,6 +245,8 @@ public final class HttpServer implements AutoCloseable {
                 if (ex.status() == 0) throw new IllegalStateException("the handler did not answer");
             } catch (HttpError e) {
                 answer(ch, ex, e, method, uri, keepAlive, next);
+            } catch (BadQueryParameter e) {
+                answer(ch, ex, errors.error(400, e.getMessage()), method, uri, keepAlive, next);
             } catch (Throwable t) {
                 log.error("{} {}: {}", method, uri, t.toString(), t);
                 answer(ch, ex, errors.error(500, String.valueOf(t.getMessage())), method, uri, keepAlive, next);

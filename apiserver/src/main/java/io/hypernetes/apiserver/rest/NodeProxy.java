@@ -73,9 +73,9 @@ final class NodeProxy {
     private void logs(HttpExchange ex, Target t) throws InterruptedException {
         StringBuilder q = new StringBuilder();
         for (String b : new String[] {"follow", "previous", "timestamps", "insecureSkipTLSVerifyBackend"}) {
-            if (bool(ex, b) && !b.equals("insecureSkipTLSVerifyBackend")) q.append('&').append(b).append("=true");
+            if (ex.queryBool(b, false) && !b.equals("insecureSkipTLSVerifyBackend")) q.append('&').append(b).append("=true");
         }
-        Long tail = int64(ex, "tailLines"), since = int64(ex, "sinceSeconds"), limit = int64(ex, "limitBytes");
+        Long tail = ex.queryLong("tailLines"), since = ex.queryLong("sinceSeconds"), limit = ex.queryLong("limitBytes");
         String sinceTime = ex.query("sinceTime");
         if (sinceTime != null && !sinceTime.isEmpty()) {
             try {
@@ -131,7 +131,7 @@ final class NodeProxy {
 
     private void command(HttpExchange ex, Target t, boolean exec) throws InterruptedException {
         List<String> command = ex.queryAll("command");
-        boolean stdin = bool(ex, "stdin"), stdout = bool(ex, "stdout"), stderr = bool(ex, "stderr"), tty = bool(ex, "tty");
+        boolean stdin = ex.queryBool("stdin", false), stdout = ex.queryBool("stdout", false), stderr = ex.queryBool("stderr", false), tty = ex.queryBool("tty", false);
         if (exec && command.isEmpty()) throw ApiException.badRequest("you must specify at least one command for the container");
         if (!stdin && !stdout && !stderr) throw ApiException.badRequest("you must specify at least 1 of stdin, stdout, stderr");
         ObjectNode pod = registry.of(ResourceTypes.PODS).get(t.namespace(), t.name());
@@ -201,26 +201,6 @@ final class NodeProxy {
                     + " (status.addresses and status.daemonEndpoints.kubeletEndpoint.Port): its node agent runs without a server", null);
         }
         return new KubeletClient.Endpoint(nodeName, address, port);
-    }
-
-    private static boolean bool(HttpExchange ex, String name) {
-        String v = ex.query(name);
-        if (v == null || v.isEmpty()) return false;
-        return switch (v) {
-            case "1", "t", "T", "true", "TRUE", "True" -> true;
-            case "0", "f", "F", "false", "FALSE", "False" -> false;
-            default -> throw ApiException.badRequest(name + ": Invalid value: \"" + v + "\": strconv.ParseBool: parsing \"" + v + "\": invalid syntax");
-        };
-    }
-
-    private static Long int64(HttpExchange ex, String name) {
-        String v = ex.query(name);
-        if (v == null || v.isEmpty()) return null;
-        try {
-            return Long.parseLong(v);
-        } catch (NumberFormatException e) {
-            throw ApiException.badRequest(name + ": Invalid value: \"" + v + "\": strconv.ParseInt: parsing \"" + v + "\": invalid syntax");
-        }
     }
 
     private static String enc(String s) {

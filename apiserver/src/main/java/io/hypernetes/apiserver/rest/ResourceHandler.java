@@ -63,7 +63,7 @@ final class ResourceHandler {
     }
 
     static boolean watching(Target t, HttpExchange ex) {
-        return t.legacyWatch() || boolParam(ex, "watch");
+        return t.legacyWatch() || ex.queryBool("watch", false);
     }
 
     /**
@@ -71,7 +71,7 @@ final class ResourceHandler {
      * them into its options structs first, so a value of the wrong type is a 400 whatever the verb.
      */
     private static void checkQuery(HttpExchange ex) {
-        for (String b : new String[] {"watch", "allowWatchBookmarks", "sendInitialEvents", "orphanDependents"}) boolParam(ex, b);
+        for (String b : new String[] {"watch", "allowWatchBookmarks", "sendInitialEvents", "orphanDependents"}) ex.queryBool(b, false);
         for (String i : new String[] {"limit", "timeoutSeconds", "gracePeriodSeconds"}) intParam(ex, i, 0);
         parseResourceVersion(ex.query("resourceVersion"));
         String include = ex.query("includeObject");
@@ -79,17 +79,6 @@ final class ResourceHandler {
             throw ApiException.badRequest("includeObject: Unsupported value: \"" + include
                     + "\": supported values: \"None\", \"Metadata\", \"Object\"");
         }
-    }
-
-    /** A boolean query parameter, spelled as Go's strconv.ParseBool accepts it; false when absent. */
-    static boolean boolParam(HttpExchange ex, String name) {
-        String v = ex.query(name);
-        if (v == null || v.isEmpty()) return false;
-        return switch (v) {
-            case "1", "t", "T", "true", "TRUE", "True" -> true;
-            case "0", "f", "F", "false", "FALSE", "False" -> false;
-            default -> throw ApiException.badRequest("invalid " + name + ": " + v + " (expected true or false)");
-        };
     }
 
     void handle(HttpExchange ex, Target t) throws Exception {
@@ -132,7 +121,7 @@ final class ResourceHandler {
         Part part = sub == null ? Part.MAIN : sub.equals("status") ? Part.STATUS : Part.FINALIZE;
         switch (method) {
             case "GET" -> {
-                if (boolParam(ex, "watch")) watches.watchOne(ex, t, store);
+                if (ex.queryBool("watch", false)) watches.watchOne(ex, t, store);
                 else if (plainJson(MediaTypes.negotiate(ex.header("Accept"), true))) {
                     ex.respond(200, MediaTypes.JSON, store.getJson(t.namespace(), t.name()));
                 } else {
@@ -324,7 +313,7 @@ final class ResourceHandler {
             throw optionsInvalid("PatchOptions", "fieldManager", "FieldValueRequired", "fieldManager: Required value: is required for apply patch");
         }
         manager = fieldManager(ex, "PatchOptions");
-        boolean force = boolParam(ex, "force");
+        boolean force = ex.queryBool("force", false);
         if (part != Part.MAIN) {
             throw ApiException.methodNotAllowed("server-side apply to the " + t.subresource() + " subresource is not supported; apply to the object itself");
         }
@@ -439,7 +428,7 @@ final class ResourceHandler {
     }
 
     private static boolean orphanDependentsFalse(HttpExchange ex) {
-        if (ex.query("orphanDependents") != null && !boolParam(ex, "orphanDependents")) return true;
+        if (ex.query("orphanDependents") != null && !ex.queryBool("orphanDependents", false)) return true;
         if (ex.body().length == 0) return false;
         JsonNode orphan = parse(ex.body(), MediaTypes.contentType(ex.header("Content-Type"))).path("orphanDependents");
         return orphan.isBoolean() && !orphan.asBoolean();
@@ -451,7 +440,7 @@ final class ResourceHandler {
         String rv = null;
         boolean dryRun = dryRun(ex);
         String policy = ex.query("propagationPolicy");
-        Boolean orphan = ex.query("orphanDependents") == null ? null : boolParam(ex, "orphanDependents");
+        Boolean orphan = ex.query("orphanDependents") == null ? null : ex.queryBool("orphanDependents", false);
         if (ex.body().length > 0) {
             JsonNode opts = parse(ex.body(), MediaTypes.contentType(ex.header("Content-Type")));
             if (!opts.isObject()) throw ApiException.badRequest("DeleteOptions must be an object");

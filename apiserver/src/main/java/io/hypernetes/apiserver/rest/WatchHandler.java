@@ -74,8 +74,8 @@ final class WatchHandler {
         MediaTypes.Output out = MediaTypes.negotiate(ex.header("Accept"), true);
         String rv = ex.query("resourceVersion");
         long from = ResourceHandler.parseResourceVersion(rv);
-        boolean bookmarks = ResourceHandler.boolParam(ex, "allowWatchBookmarks");
-        boolean initialEvents = ResourceHandler.boolParam(ex, "sendInitialEvents");
+        boolean bookmarks = ex.queryBool("allowWatchBookmarks", false);
+        boolean initialEvents = ex.queryBool("sendInitialEvents", false);
         if (ex.query("sendInitialEvents") != null) {
             // the end of the initial events is a bookmark, so a client that cannot take bookmarks cannot ask
             if (!"NotOlderThan".equals(ex.query("resourceVersionMatch"))) {

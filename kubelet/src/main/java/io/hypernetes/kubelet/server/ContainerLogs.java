@@ -38,33 +38,13 @@ final class ContainerLogs {
     record Options(boolean follow, boolean previous, boolean timestamps, Long tailLines, Long sinceSeconds,
                    Instant sinceTime, Long limitBytes) {
         static Options of(HttpExchange ex) {
-            Options o = new Options(bool(ex, "follow"), bool(ex, "previous"), bool(ex, "timestamps"),
-                    number(ex, "tailLines"), number(ex, "sinceSeconds"), time(ex, "sinceTime"), number(ex, "limitBytes"));
+            Options o = new Options(ex.queryBool("follow", false), ex.queryBool("previous", false), ex.queryBool("timestamps", false),
+                    ex.queryLong("tailLines"), ex.queryLong("sinceSeconds"), time(ex, "sinceTime"), ex.queryLong("limitBytes"));
             if (o.tailLines != null && o.tailLines < 0) throw KubeletError.badRequest("tailLines: Invalid value: " + o.tailLines + ": must be greater than or equal to 0");
             if (o.sinceSeconds != null && o.sinceSeconds < 1) throw KubeletError.badRequest("sinceSeconds: Invalid value: " + o.sinceSeconds + ": must be greater than 0");
             if (o.limitBytes != null && o.limitBytes < 1) throw KubeletError.badRequest("limitBytes: Invalid value: " + o.limitBytes + ": must be greater than 0");
             if (o.sinceSeconds != null && o.sinceTime != null) throw KubeletError.badRequest("at most one of `sinceTime` or `sinceSeconds` may be specified");
             return o;
-        }
-
-        private static boolean bool(HttpExchange ex, String name) {
-            String v = ex.query(name);
-            if (v == null || v.isEmpty()) return false;
-            return switch (v) {
-                case "1", "t", "T", "true", "TRUE", "True" -> true;
-                case "0", "f", "F", "false", "FALSE", "False" -> false;
-                default -> throw KubeletError.badRequest(name + ": Invalid value: \"" + v + "\": strconv.ParseBool: parsing \"" + v + "\": invalid syntax");
-            };
-        }
-
-        private static Long number(HttpExchange ex, String name) {
-            String v = ex.query(name);
-            if (v == null || v.isEmpty()) return null;
-            try {
-                return Long.parseLong(v);
-            } catch (NumberFormatException e) {
-                throw KubeletError.badRequest(name + ": Invalid value: \"" + v + "\": strconv.ParseInt: parsing \"" + v + "\": invalid syntax");
-            }
         }
 
         private static Instant time(HttpExchange ex, String name) {

@@ -56,10 +56,10 @@ final class RemoteCommand {
             throw new KubeletError(405, "MethodNotAllowed", ex.method() + " is not supported on " + ex.path());
         }
         List<String> command = ex.queryAll("command");
-        boolean tty = flag(ex, "tty");
-        boolean stdin = flag(ex, "stdin");
-        boolean stdout = flag(ex, "stdout");
-        boolean stderr = flag(ex, "stderr") && !tty; // a terminal merges stderr into stdout
+        boolean tty = ex.queryBool("tty", true);
+        boolean stdin = ex.queryBool("stdin", true);
+        boolean stdout = ex.queryBool("stdout", true);
+        boolean stderr = ex.queryBool("stderr", true) && !tty; // a terminal merges stderr into stdout
         if (exec && command.isEmpty()) throw KubeletError.badRequest("you must specify at least one command for the container");
         if (!stdin && !stdout && !stderr) throw KubeletError.badRequest("you must specify at least 1 of stdin, stdout, stderr");
         if (!ex.upgradeRequested("websocket")) {
@@ -225,15 +225,5 @@ final class RemoteCommand {
         s.putObject("details").putArray("causes").addObject().put("message", message);
         s.put("code", 500);
         return s;
-    }
-
-    private static boolean flag(HttpExchange ex, String name) {
-        String v = ex.query(name);
-        if (v == null) return false;
-        return switch (v) {
-            case "", "1", "t", "T", "true", "TRUE", "True" -> true;
-            case "0", "f", "F", "false", "FALSE", "False" -> false;
-            default -> throw KubeletError.badRequest(name + ": Invalid value: \"" + v + "\": strconv.ParseBool: parsing \"" + v + "\": invalid syntax");
-        };
     }
 }
