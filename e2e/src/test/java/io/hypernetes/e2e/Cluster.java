@@ -1,12 +1,8 @@
 package io.hypernetes.e2e;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.http.HttpClient;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyStore;
@@ -14,11 +10,7 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
@@ -33,46 +25,16 @@ final class Cluster implements AutoCloseable {
     private static final Pattern IDENTITY = Pattern.compile("Identity \\(Keystone v3\\) on (https://\\S+)");
 
     final Path dataDir;
-    private final Process process;
-    private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+    private final HypernetesProcess process;
     private final String url;
-    private final CompletableFuture<String> identityUrl = new CompletableFuture<>();
 
     private Cluster(Path dataDir, List<String> extraArgs) {
         this.dataDir = dataDir;
-        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("hypernetes").toString(), "up", "--data-dir", dataDir.toString(),
+        List<String> args = new ArrayList<>(List.of("up", "--data-dir", dataDir.toString(),
                 "--port", "0", "--identity-port", "0", "--bind-address", "127.0.0.1", "--watch-bookmark-interval", "2s"));
-        cmd.addAll(extraArgs);
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("HYPERNETES_SKIP_BUILD", "1");
-        try {
-            process = pb.start();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        CompletableFuture<String> ready = new CompletableFuture<>();
-        Thread.ofVirtual().start(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    output.add(line);
-                    Matcher m = UP.matcher(line);
-                    if (m.find()) ready.complete(m.group(1));
-                    Matcher i = IDENTITY.matcher(line);
-                    if (i.find()) identityUrl.complete(i.group(1));
-                }
-            } catch (IOException ignored) {
-                // the process ended
-            }
-            identityUrl.completeExceptionally(new IllegalStateException("hypernetes up printed no identity URL: " + String.join("\n", output)));
-            ready.completeExceptionally(new IllegalStateException("hypernetes up exited: " + String.join("\n", output)));
-        });
-        try {
-            url = ready.get(120, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            process.destroyForcibly();
-            throw new IllegalStateException("hypernetes up did not start: " + String.join("\n", output), e);
-        }
+        args.addAll(extraArgs);
+        process = new HypernetesProcess(args);
+        url = process.await(UP, Duration.ofSeconds(120));
     }
 
     static Cluster start(Path dataDir) {
@@ -90,11 +52,7 @@ final class Cluster implements AutoCloseable {
 
     /** The built-in identity service's URL ({@code https://127.0.0.1:PORT/v3}), printed just after the API's. */
     String identityUrl() {
-        try {
-            return identityUrl.get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("no identity URL from hypernetes up: " + output(), e);
-        }
+        return process.await(IDENTITY, Duration.ofSeconds(30));
     }
 
     /** {@code DIR/admin-openrc}: the OpenStack CLI's environment for the cluster administrator. */
@@ -116,32 +74,22 @@ final class Cluster implements AutoCloseable {
     }
 
     String output() {
-        return String.join("\n", output);
+        return process.output();
     }
 
     /** Ctrl-C: SIGINT, then wait for a clean exit. */
     int interrupt() throws IOException, InterruptedException {
-        new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start().waitFor();
-        if (!process.waitFor(30, TimeUnit.SECONDS)) throw new IllegalStateException("did not stop on SIGINT");
-        return process.exitValue();
+        return process.interrupt();
     }
 
     /** kill -9. */
     void kill() throws InterruptedException {
-        process.destroyForcibly();
-        process.waitFor(30, TimeUnit.SECONDS);
+        process.kill();
     }
 
     @Override
     public void close() {
-        if (process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-            }
-        }
+        process.close();
     }
 
     private static Path findRoot() {

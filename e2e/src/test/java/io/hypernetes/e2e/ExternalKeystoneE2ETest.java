@@ -2,25 +2,19 @@ package io.hypernetes.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -101,57 +95,27 @@ class ExternalKeystoneE2ETest {
     static final class IdentityProcess implements AutoCloseable {
         private static final Pattern UP = Pattern.compile("Identity \\(Keystone v3\\) on (https://\\S+)");
         final String url;
-        private final Process process;
-        private final List<String> output = Collections.synchronizedList(new ArrayList<>());
+        private final HypernetesProcess process;
 
-        private IdentityProcess(Path dataDir) throws IOException {
-            ProcessBuilder pb = new ProcessBuilder(Cluster.ROOT.resolve("hypernetes").toString(), "identity",
-                    "--data-dir", dataDir.toString(), "--port", "0", "--bind-address", "127.0.0.1").redirectErrorStream(true);
-            pb.environment().put("HYPERNETES_SKIP_BUILD", "1");
-            process = pb.start();
-            CompletableFuture<String> ready = new CompletableFuture<>();
-            Thread.ofVirtual().start(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        output.add(line);
-                        // admin-openrc is written before the service says where it is
-                        Matcher m = UP.matcher(line);
-                        if (m.find()) ready.complete(m.group(1));
-                    }
-                } catch (IOException ignored) {
-                    // the process ended
-                }
-                ready.completeExceptionally(new IllegalStateException("hypernetes identity exited: " + String.join("\n", output)));
-            });
-            try {
-                url = ready.get(120, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                close();
-                throw new IllegalStateException("hypernetes identity did not start: " + String.join("\n", output), e);
-            }
+        private IdentityProcess(Path dataDir) {
+            process = new HypernetesProcess(List.of("identity", "--data-dir", dataDir.toString(), "--port", "0",
+                    "--bind-address", "127.0.0.1"));
+            // admin-openrc is written before the service says where it is
+            url = process.await(UP, Duration.ofSeconds(120));
         }
 
-        static IdentityProcess start(Path dataDir) throws IOException {
+        static IdentityProcess start(Path dataDir) {
             return new IdentityProcess(dataDir);
         }
 
         /** kill -9. */
         void kill() throws InterruptedException {
-            process.destroyForcibly();
-            assertThat(process.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            process.kill();
         }
 
         @Override
         public void close() {
-            if (!process.isAlive()) return;
-            process.destroy();
-            try {
-                if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly();
-            } catch (InterruptedException e) {
-                process.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+            process.close();
         }
     }
 }
