@@ -46,8 +46,8 @@ final class KubemarkCommand implements Callable<Integer> {
     @Option(names = "--deployment-size", defaultValue = "20", description = "Replicas per Deployment (default: ${DEFAULT-VALUE}).")
     int deploymentSize;
 
-    @Option(names = "--timeout", defaultValue = "15m", converter = Up.DurationConverter.class,
-            description = "How long to wait for every pod to be Running (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", defaultValue = "5m", converter = Up.DurationConverter.class,
+            description = "How long to wait, once the last Deployment is created, for every pod to be Running (default: ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Option(names = "--settle", defaultValue = "15s", converter = Up.DurationConverter.class,

@@ -51,7 +51,7 @@ public final class Kubemark {
      * @param namespaces     namespaces the pods are spread over
      * @param qps            Deployment creates per second
      * @param deploymentSize replicas per Deployment (a namespace's last one takes the rest)
-     * @param timeout        how long to wait for every pod to be Running
+     * @param timeout        how long to wait, once the last Deployment is created, for every pod to be Running
      * @param settle         how long to hold still afterwards, measuring the idle nodes' cost
      * @param output         where the reports go
      */
@@ -126,13 +126,13 @@ public final class Kubemark {
             try {
                 load.run();
                 out.printf("%d Deployments created in %.1f s%n", load.plan().size(), (System.nanoTime() - loadStart) / 1e9);
-                allRunning = awaitRunning(watch, loadStart);
+                allRunning = awaitRunning(watch);
             } finally {
                 progress.interrupt();
             }
             double loadSeconds = (System.nanoTime() - loadStart) / 1e9;
             if (!allRunning) {
-                out.printf("timed out after %s: %d of %d pods Running%s%n", config.timeout(), watch.running(), config.pods(),
+                out.printf("timed out %s after the last create: %d of %d pods Running%s%n", config.timeout(), watch.running(), config.pods(),
                         watch.failure() == null ? "" : " (" + watch.failure() + ")");
             }
 
@@ -229,8 +229,9 @@ public final class Kubemark {
         throw new IllegalStateException("only " + ready + " of " + config.nodes() + " hollow nodes became Ready");
     }
 
-    private boolean awaitRunning(PodWatch watch, long loadStart) throws InterruptedException {
-        long deadline = loadStart + config.timeout().toNanos();
+    /** Waits for every pod to be Running, at most {@code timeout} after the last Deployment was created. */
+    private boolean awaitRunning(PodWatch watch) throws InterruptedException {
+        long deadline = System.nanoTime() + config.timeout().toNanos();
         while (watch.running() < config.pods()) {
             if (System.nanoTime() > deadline || watch.failure() != null) return false;
             Thread.sleep(100);
