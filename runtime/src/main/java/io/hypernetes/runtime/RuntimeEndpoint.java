@@ -7,6 +7,7 @@ import io.grpc.inprocess.InProcessChannelBuilder;
 import io.grpc.inprocess.InProcessServerBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import io.grpc.netty.shaded.io.netty.channel.ChannelOption;
 import io.grpc.netty.shaded.io.netty.channel.EventLoopGroup;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollDomainSocketChannel;
 import io.grpc.netty.shaded.io.netty.channel.epoll.EpollEventLoopGroup;
@@ -64,7 +65,8 @@ public sealed interface RuntimeEndpoint {
                     NettyServerBuilder builder = NettyServerBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                             .channelType(EpollServerDomainSocketChannel.class)
                             .bossEventLoopGroup(loop)
-                            .workerEventLoopGroup(loop);
+                            .workerEventLoopGroup(loop)
+                            .withChildOption(ChannelOption.SO_KEEPALIVE, null); // gRPC sets it for TCP; a unix socket has none
                     for (BindableService service : services) {
                         builder.addService(service);
                     }
@@ -93,6 +95,7 @@ public sealed interface RuntimeEndpoint {
                 ManagedChannel channel = NettyChannelBuilder.forAddress(new DomainSocketAddress(socket.toString()))
                         .channelType(EpollDomainSocketChannel.class)
                         .eventLoopGroup(loop)
+                        .withOption(ChannelOption.SO_KEEPALIVE, null) // gRPC sets it for TCP; a unix socket has none
                         .usePlaintext()
                         .build();
                 yield new OwningChannel(channel, loop);
