@@ -88,6 +88,14 @@ final class HypernetesProcess implements AutoCloseable {
         return process.pid();
     }
 
+    /** Waits for the process to end by itself; returns its exit code. */
+    int exit(Duration timeout) throws InterruptedException {
+        if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new IllegalStateException(name + " still running after " + timeout + ":\n" + output());
+        }
+        return process.exitValue();
+    }
+
     /** Ctrl-C: SIGINT, then wait for a clean exit; returns the exit code. */
     int interrupt() throws IOException, InterruptedException {
         new ProcessBuilder("kill", "-INT", Long.toString(process.pid())).inheritIO().start().waitFor();
