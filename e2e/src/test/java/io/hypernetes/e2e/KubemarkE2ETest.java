@@ -37,4 +37,21 @@ class KubemarkE2ETest {
             assertThat(kubemark.output()).contains("5 hollow nodes Ready");
         }
     }
+
+    @Test
+    void onAnExistingClusterItLeavesNothingBehind(@TempDir Path dir) throws Exception {
+        Path data = dir.resolve("data");
+        try (Cluster cluster = Cluster.start(data)) {
+            Kubectl k = new Kubectl(Kubectl.onPath(), cluster.kubeconfig());
+            try (HypernetesProcess kubemark = new HypernetesProcess(List.of("kubemark", "--kubeconfig", cluster.kubeconfig().toString(),
+                    "--data-dir", data.toString(), "--nodes", "3", "--pods", "12", "--namespaces", "2", "--deployment-size", "6",
+                    "--settle", "0s", "--output", dir.resolve("report").toString()))) {
+                assertThat(kubemark.exit(Duration.ofMinutes(6))).as(kubemark.output()).isIn(0, 3);
+                assertThat(kubemark.output()).contains("cleanup: the run's namespaces removed").contains("cleanup: the run's nodes removed");
+            }
+            assertThat(k.run("get", "nodes", "-o", "name").ok().stdout()).isBlank();
+            assertThat(k.run("get", "namespaces", "-l", "kubemark.hypernetes.io/run", "-o", "name").ok().stdout()).isBlank();
+            assertThat(k.run("get", "pods", "-A", "-o", "name").ok().stdout()).isBlank();
+        }
+    }
 }

@@ -22,6 +22,15 @@ public interface ControlPlane extends AutoCloseable {
     /** The control plane's own process, when it has one on this machine; empty when it shares Kubemark's. */
     OptionalLong pid();
 
+    /**
+     * Whether the cluster outlives the run (someone else's): then Kubemark removes what it made — its namespaces,
+     * while the hollow nodes still run to stop their pods, then its Nodes. A control plane Kubemark started is
+     * thrown away whole.
+     */
+    default boolean shared() {
+        return false;
+    }
+
     /** One line for the report: what was loaded. */
     String description();
 

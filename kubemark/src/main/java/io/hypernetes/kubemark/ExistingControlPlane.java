@@ -52,6 +52,11 @@ public final class ExistingControlPlane implements ControlPlane {
     }
 
     @Override
+    public boolean shared() {
+        return true;
+    }
+
+    @Override
     public String description() {
         return "existing control plane at " + url + (pid.isPresent() ? " (process " + pid.getAsLong() + ")" : "");
     }

@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,7 +96,42 @@ public final class Kubemark {
         try {
             return k.run();
         } finally {
+            // on someone else's cluster: the pods go while their nodes still run to stop them, then the nodes
+            if (controlPlane.shared()) k.remove("namespaces", "/api/v1/namespaces", Duration.ofMinutes(5));
             k.stopNodes();
+            if (controlPlane.shared()) k.remove("nodes", "/api/v1/nodes", Duration.ofMinutes(1));
+        }
+    }
+
+    /**
+     * Deletes the run's objects at {@code path} (those with the run's label) and waits until they are gone, or
+     * for {@code timeout}; says so either way. Best-effort: a failure is printed, never thrown over the run's result.
+     */
+    private void remove(String what, String path, Duration timeout) {
+        String selector = path + "?labelSelector=" + URLEncoder.encode(LoadGenerator.RUN_LABEL + "=" + runId, StandardCharsets.UTF_8);
+        long started = System.nanoTime();
+        try (KubeClient admin = KubeClient.fromKubeconfig(controlPlane.adminKubeconfig())) {
+            Instant end = Instant.now().plus(timeout);
+            while (true) {
+                JsonNode items = admin.get(selector).json().path("items");
+                if (items.isEmpty()) break;
+                if (Instant.now().isAfter(end)) {
+                    out.printf("cleanup: %d %s of run %s still there after %s; remove them with label %s=%s%n", items.size(), what,
+                            runId, timeout, LoadGenerator.RUN_LABEL, runId);
+                    return;
+                }
+                for (JsonNode item : items) {
+                    if (!item.path("metadata").has("deletionTimestamp")) {
+                        admin.delete(path + "/" + item.path("metadata").path("name").asText());
+                    }
+                }
+                Thread.sleep(500);
+            }
+            out.printf("cleanup: the run's %s removed in %.1f s%n", what, (System.nanoTime() - started) / 1e9);
+        } catch (RuntimeException e) {
+            out.printf("cleanup: removing the run's %s failed: %s%n", what, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
