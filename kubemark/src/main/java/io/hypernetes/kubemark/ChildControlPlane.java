@@ -1,6 +1,5 @@
 package io.hypernetes.kubemark;
 
-import io.hypernetes.apiserver.ApiServer;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -93,11 +92,7 @@ public final class ChildControlPlane implements ControlPlane {
 
     @Override
     public Path nodeKubeconfig(String nodeName) {
-        try {
-            return ApiServer.nodeKubeconfig(dataDir, url, nodeName);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot mint the credentials of node " + nodeName + ": " + e.getMessage(), e);
-        }
+        return ControlPlane.mintNodeKubeconfig(dataDir, url, nodeName);
     }
 
     @Override

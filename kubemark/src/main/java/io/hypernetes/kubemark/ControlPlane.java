@@ -1,5 +1,8 @@
 package io.hypernetes.kubemark;
 
+import io.hypernetes.apiserver.ApiServer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 
@@ -36,4 +39,13 @@ public interface ControlPlane extends AutoCloseable {
 
     @Override
     void close();
+
+    /** Node credentials minted from a control plane's data directory (its {@code pki/} holds the CA key). */
+    static Path mintNodeKubeconfig(Path dataDir, String url, String nodeName) {
+        try {
+            return ApiServer.nodeKubeconfig(dataDir, url, nodeName);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot mint the credentials of node " + nodeName + ": " + e.getMessage(), e);
+        }
+    }
 }

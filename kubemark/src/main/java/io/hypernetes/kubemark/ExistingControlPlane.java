@@ -2,7 +2,6 @@ package io.hypernetes.kubemark;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.api.json.Json;
-import io.hypernetes.apiserver.ApiServer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -39,11 +38,7 @@ public final class ExistingControlPlane implements ControlPlane {
 
     @Override
     public Path nodeKubeconfig(String nodeName) {
-        try {
-            return ApiServer.nodeKubeconfig(dataDir, url, nodeName);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot mint the credentials of node " + nodeName + ": " + e.getMessage(), e);
-        }
+        return ControlPlane.mintNodeKubeconfig(dataDir, url, nodeName);
     }
 
     @Override
