@@ -15,6 +15,7 @@ import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.Certificate;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.Base64;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
@@ -25,12 +26,47 @@ import org.bouncycastle.openssl.PEMParser;
 import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 
 /** Reads the current context of a kubeconfig: the server, its CA, and the user's certificate or token. */
-final class Kubeconfig {
+public final class Kubeconfig {
     private Kubeconfig() {}
 
     record Context(URI server, SSLContext sslContext, String bearerToken) {}
 
+    /** The current context as written: PEM bytes (embedded or read from the files named), null where absent. */
+    private record Raw(URI server, byte[] ca, byte[] cert, byte[] key, String token) {}
+
+    /**
+     * The current context's client certificate and key and its cluster's CA: the credentials a node agent also
+     * serves its kubelet server with (its kubeconfig from {@code ApiServer.nodeKubeconfig} carries all three).
+     */
+    public record Credentials(X509Certificate certificate, PrivateKey key, X509Certificate clusterCa) {}
+
     static Context load(Path file) {
+        Raw raw = read(file);
+        try {
+            return new Context(raw.server(), ssl(raw.ca(), raw.cert(), raw.key()), raw.token());
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read kubeconfig " + file, e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("bad credentials in kubeconfig " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The current context's certificate, key and CA; an {@link IllegalArgumentException} names what is missing. */
+    public static Credentials credentials(Path file) {
+        Raw raw = read(file);
+        if (raw.cert() == null || raw.key() == null || raw.ca() == null) {
+            throw new IllegalArgumentException("kubeconfig " + file + " lacks a client certificate, its key or the cluster CA");
+        }
+        try {
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            return new Credentials((X509Certificate) cf.generateCertificate(new ByteArrayInputStream(raw.cert())),
+                    privateKey(raw.key()), (X509Certificate) cf.generateCertificate(new ByteArrayInputStream(raw.ca())));
+        } catch (IOException | GeneralSecurityException | ClassCastException e) {
+            throw new IllegalArgumentException("bad credentials in kubeconfig " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static Raw read(Path file) {
         try {
             JsonNode root = Json.YAML.readTree(Files.readAllBytes(file));
             String current = root.path("current-context").asText();
@@ -38,15 +74,10 @@ final class Kubeconfig {
             JsonNode cluster = named(root.path("clusters"), context.path("cluster").asText(), "cluster");
             JsonNode user = named(root.path("users"), context.path("user").asText(), "user");
             Path base = file.toAbsolutePath().getParent();
-            byte[] ca = data(cluster, "certificate-authority", base);
-            byte[] cert = data(user, "client-certificate", base);
-            byte[] key = data(user, "client-key", base);
-            String token = user.path("token").asText(null);
-            return new Context(URI.create(cluster.path("server").asText()), ssl(ca, cert, key), token);
+            return new Raw(URI.create(cluster.path("server").asText()), data(cluster, "certificate-authority", base),
+                    data(user, "client-certificate", base), data(user, "client-key", base), user.path("token").asText(null));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read kubeconfig " + file, e);
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("bad credentials in kubeconfig " + file + ": " + e.getMessage(), e);
         }
     }
 

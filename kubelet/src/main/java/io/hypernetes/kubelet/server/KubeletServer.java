@@ -1,8 +1,7 @@
 package io.hypernetes.kubelet.server;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.grpc.ManagedChannel;
-import io.hypernetes.api.json.Json;
+import io.hypernetes.client.Kubeconfig;
 import io.hypernetes.http.ClientCertificateAuthenticator;
 import io.hypernetes.http.HttpExchange;
 import io.hypernetes.http.HttpServer;
@@ -10,27 +9,14 @@ import io.hypernetes.http.User;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
-import java.io.ByteArrayInputStream;
-import java.io.IOException;
-import java.io.StringReader;
-import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.PrivateKey;
-import java.security.cert.CertificateException;
-import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
-import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.net.ssl.SSLException;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -79,49 +65,8 @@ public final class KubeletServer implements AutoCloseable {
          * current context), listening on {@code address}.
          */
         public static Config fromKubeconfig(String nodeName, Path kubeconfig, InetSocketAddress address) {
-            try {
-                JsonNode root = Json.YAML.readTree(Files.readAllBytes(kubeconfig));
-                String current = root.path("current-context").asText();
-                JsonNode context = named(root.path("contexts"), current, "context", kubeconfig);
-                JsonNode cluster = named(root.path("clusters"), context.path("cluster").asText(), "cluster", kubeconfig);
-                JsonNode user = named(root.path("users"), context.path("user").asText(), "user", kubeconfig);
-                byte[] ca = data(cluster, "certificate-authority-data", kubeconfig);
-                byte[] cert = data(user, "client-certificate-data", kubeconfig);
-                byte[] key = data(user, "client-key-data", kubeconfig);
-                return new Config(nodeName, address, certificate(cert), privateKey(key), certificate(ca));
-            } catch (IOException e) {
-                throw new UncheckedIOException("cannot read kubeconfig " + kubeconfig + ": " + e.getMessage(), e);
-            }
-        }
-
-        private static JsonNode named(JsonNode list, String name, String field, Path file) {
-            for (JsonNode n : list) if (n.path("name").asText().equals(name)) return n.path(field);
-            throw new IllegalArgumentException("kubeconfig " + file + " has no " + field + " named \"" + name + "\"");
-        }
-
-        private static byte[] data(JsonNode node, String field, Path file) {
-            if (!node.hasNonNull(field)) {
-                throw new IllegalArgumentException("kubeconfig " + file + " has no embedded " + field + ": the kubelet server needs the node's certificate, key and CA");
-            }
-            return Base64.getDecoder().decode(node.get(field).asText());
-        }
-
-        private static X509Certificate certificate(byte[] pem) throws IOException {
-            try {
-                return (X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(new ByteArrayInputStream(pem));
-            } catch (CertificateException e) {
-                throw new IOException("not a PEM certificate: " + e.getMessage(), e);
-            }
-        }
-
-        private static PrivateKey privateKey(byte[] pem) throws IOException {
-            try (PEMParser p = new PEMParser(new StringReader(new String(pem, StandardCharsets.US_ASCII)))) {
-                Object o = p.readObject();
-                JcaPEMKeyConverter conv = new JcaPEMKeyConverter();
-                if (o instanceof PEMKeyPair kp) return conv.getKeyPair(kp).getPrivate();
-                if (o instanceof PrivateKeyInfo info) return conv.getPrivateKey(info);
-                throw new IOException("unsupported private key format");
-            }
+            Kubeconfig.Credentials c = Kubeconfig.credentials(kubeconfig);
+            return new Config(nodeName, address, c.certificate(), c.key(), c.clusterCa());
         }
     }
 
