@@ -345,23 +345,13 @@ public final class HttpExchange {
 
     /** A chunked response body. Writes wait while the client reads slower than we write. */
     public final class Stream implements Closeable {
-        private static final long STALLED_CLIENT_MILLIS = 60_000;
-
         private boolean closed;
 
         public void write(byte[] chunk) throws InterruptedException {
             ByteBuf buf = Unpooled.wrappedBuffer(chunk);
             channel.writeAndFlush(new DefaultHttpContent(buf));
-            long waited = 0;
-            while (channel.isActive() && !channel.isWritable()) {
-                if (waited >= STALLED_CLIENT_MILLIS) {
-                    // a client that stopped reading would hold its buffers and this stream forever
-                    channel.close();
-                    return;
-                }
-                Thread.sleep(5);
-                waited += 5;
-            }
+            // a client that stopped reading would hold its buffers and this stream forever
+            Writability.await(channel);
         }
 
         @Override

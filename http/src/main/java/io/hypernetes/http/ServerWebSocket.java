@@ -25,7 +25,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class ServerWebSocket extends ChannelInboundHandlerAdapter implements WebSocket {
     private static final int HIGH_WATER = 32;
     private static final Message END = new Message(false, new byte[0]);
-    private static final long STALLED_PEER_MILLIS = 60_000;
 
     private final Channel channel;
     private final String subprotocol;
@@ -62,15 +61,7 @@ final class ServerWebSocket extends ChannelInboundHandlerAdapter implements WebS
     public void send(byte[] data) throws InterruptedException {
         if (!channel.isActive()) return;
         channel.writeAndFlush(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(data)));
-        long waited = 0;
-        while (channel.isActive() && !channel.isWritable()) {
-            if (waited >= STALLED_PEER_MILLIS) {
-                channel.close();
-                return;
-            }
-            Thread.sleep(5);
-            waited += 5;
-        }
+        Writability.await(channel);
     }
 
     @Override

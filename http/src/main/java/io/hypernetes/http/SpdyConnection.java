@@ -38,7 +38,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class SpdyConnection extends ChannelInboundHandlerAdapter implements AutoCloseable {
     private static final byte[] END = new byte[0];
-    private static final long STALLED_PEER_MILLIS = 60_000;
     /** Bytes waiting to be read across all streams beyond which the connection stops reading from the socket. */
     private static final int HIGH_WATER_BYTES = 1 << 20;
 
@@ -95,15 +94,7 @@ public final class SpdyConnection extends ChannelInboundHandlerAdapter implement
         public void write(byte[] bytes) throws InterruptedException {
             if (finished.get() || !channel.isActive()) return;
             channel.writeAndFlush(new DefaultSpdyDataFrame(id, Unpooled.wrappedBuffer(bytes)));
-            long waited = 0;
-            while (channel.isActive() && !channel.isWritable()) {
-                if (waited >= STALLED_PEER_MILLIS) {
-                    channel.close();
-                    return;
-                }
-                Thread.sleep(5);
-                waited += 5;
-            }
+            Writability.await(channel);
         }
 
         /** Half-closes our side (an empty DATA frame with FIN): the client reads end-of-stream; idempotent. */
