@@ -52,6 +52,9 @@ class DiscoveryTest {
         assertThat(strings(pods.path("categories"))).containsExactly("all");
         assertThat(strings(byName.get("pods/status").path("verbs"))).containsExactlyInAnyOrder("get", "patch", "update");
         assertThat(strings(byName.get("pods/binding").path("verbs"))).containsExactly("create");
+        assertThat(strings(byName.get("pods/log").path("verbs"))).containsExactly("get");
+        assertThat(strings(byName.get("pods/exec").path("verbs"))).containsExactly("create", "get");
+        assertThat(byName.get("pods/attach").path("kind").asText()).isEqualTo("PodAttachOptions");
         assertThat(byName.get("pods/binding").path("kind").asText()).isEqualTo("Binding");
         assertThat(strings(byName.get("namespaces/finalize").path("verbs"))).containsExactly("update");
         assertThat(byName.get("namespaces").path("namespaced").asBoolean()).isFalse();

@@ -68,10 +68,16 @@ final class Discovery {
             strings(r.putArray("verbs"), ResourceType.VERBS);
             if (!t.shortNames().isEmpty()) strings(r.putArray("shortNames"), t.shortNames());
             if (!t.categories().isEmpty()) strings(r.putArray("categories"), t.categories());
-            for (String sub : new TreeSet<>(t.subresources())) {
+            TreeSet<String> subresources = new TreeSet<>(t.subresources());
+            if (t == ResourceTypes.PODS) subresources.addAll(NodeProxy.SUBRESOURCES);
+            for (String sub : subresources) {
                 ObjectNode s = resources.addObject().put("name", t.plural() + "/" + sub).put("singularName", "")
                         .put("namespaced", t.namespaced());
                 switch (sub) {
+                    // served by the pod's node agent through the API server (NodeProxy), as Kubernetes lists them
+                    case "attach" -> strings(s.put("kind", "PodAttachOptions").putArray("verbs"), List.of("create", "get"));
+                    case "exec" -> strings(s.put("kind", "PodExecOptions").putArray("verbs"), List.of("create", "get"));
+                    case "log" -> strings(s.put("kind", "Pod").putArray("verbs"), List.of("get"));
                     case "binding" -> strings(s.put("kind", "Binding").putArray("verbs"), List.of("create"));
                     case "finalize" -> strings(s.put("kind", t.kind()).putArray("verbs"), List.of("update"));
                     // the scale of any kind is an autoscaling/v1 Scale, as discovery says with group and version
