@@ -82,6 +82,10 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--labels", split = ",", paramLabel = "KEY=VALUE", description = "More node labels.")
     Map<String, String> labels = Map.of();
 
+    @Option(names = "--root-dir", paramLabel = "DIR",
+            description = "Where the agent keeps its pods' file volumes (emptyDir, configMap, secret, downwardAPI) (default: DATA-DIR/nodes/<name>).")
+    Path rootDir;
+
     @Option(names = "--node-lease-duration", defaultValue = "40s", converter = Up.DurationConverter.class,
             description = "How long the node's Lease is valid; renewed every quarter of it, as the kubelet does (default: ${DEFAULT-VALUE}).")
     Duration leaseDuration;
@@ -147,7 +151,8 @@ final class NodeCommand implements Callable<Integer> {
                     .withCapacity(cpuMillis, memoryBytes, maxPods)
                     .withLabels(labels)
                     .withPodCidr(podCidr != null ? podCidr : defaultPodCidr(node))
-                    .withLease(leaseDuration, leaseDuration.dividedBy(4));
+                    .withLease(leaseDuration, leaseDuration.dividedBy(4))
+                    .withRootDir((rootDir != null ? rootDir : dataDir.resolve("nodes").resolve(node)).toAbsolutePath());
             // the kubelet server (logs, exec, attach for the API server) serves with the node's own certificate
             return port < 0 ? config : config.withServer(port, credentials);
         } catch (IllegalArgumentException e) {

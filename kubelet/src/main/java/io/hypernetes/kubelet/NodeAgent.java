@@ -58,6 +58,8 @@ public final class NodeAgent implements AutoCloseable {
      * @param relistInterval       how often the runtime's containers are listed to notice exits (Kubernetes' PLEG: 1 s)
      * @param resyncInterval       how often each pod is synced even when nothing was noticed (Kubernetes: 1 min)
      * @param statusUpdateInterval how often the node status is written when nothing changed (Kubernetes: 5 min)
+     * @param rootDir              where the agent keeps its pods' file volumes (emptyDir, configMap, secret, downwardAPI):
+     *                             {@code ROOT/pods/<uid>/volumes/<name>}; null keeps none, and pods that need one fail to start
      * @param serverCredentials    the node's kubeconfig (as {@code ApiServer.nodeKubeconfig} writes it) whose embedded
      *                             certificate, key and CA the kubelet server serves with; without them no server
      *                             starts, whatever {@code serverPort} says (a warning tells)
@@ -65,7 +67,7 @@ public final class NodeAgent implements AutoCloseable {
     public record Config(String nodeName, String address, long cpuMillis, long memoryBytes, int maxPods,
                          Map<String, String> labels, String podCidr, Duration leaseDuration, Duration leaseRenewInterval,
                          Duration statusUpdateInterval, int serverPort, Duration backoffBase, Duration backoffMax,
-                         Duration relistInterval, Duration resyncInterval, Path serverCredentials) {
+                         Duration relistInterval, Duration resyncInterval, Path serverCredentials, Path rootDir) {
         public Config {
             Objects.requireNonNull(nodeName, "nodeName");
             if (!nodeName.matches("[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?")) {
@@ -87,58 +89,63 @@ public final class NodeAgent implements AutoCloseable {
         public static Config defaults(String nodeName) {
             return new Config(nodeName, "127.0.0.1", 8000, 32L << 30, 110, Map.of(), "", Duration.ofSeconds(40),
                     Duration.ofSeconds(10), Duration.ofMinutes(5), -1, Duration.ofSeconds(10), Duration.ofMinutes(5),
-                    Duration.ofSeconds(1), Duration.ofMinutes(1), null);
+                    Duration.ofSeconds(1), Duration.ofMinutes(1), null, null);
         }
 
         public Config withAddress(String a) {
-            return new Config(nodeName, a, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
+            return new Config(nodeName, a, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials, rootDir);
         }
 
         public Config withCapacity(long cpu, long memory, int pods) {
-            return new Config(nodeName, address, cpu, memory, pods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
+            return new Config(nodeName, address, cpu, memory, pods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials, rootDir);
         }
 
         public Config withLabels(Map<String, String> l) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, l, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, l, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials, rootDir);
         }
 
         public Config withPodCidr(String cidr) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, cidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, cidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials, rootDir);
         }
 
         public Config withLease(Duration duration, Duration renewInterval) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, duration, renewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, duration, renewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials, rootDir);
         }
 
         public Config withStatusUpdateInterval(Duration d) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, d, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, d, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials, rootDir);
         }
 
         public Config withServerPort(int port) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, port, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, port, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials, rootDir);
         }
 
         /** A kubelet server on {@code port} (0: ephemeral) serving with the node credentials in {@code kubeconfig}. */
         public Config withServer(int port, Path kubeconfig) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, port, backoffBase, backoffMax, relistInterval, resyncInterval, kubeconfig);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, port, backoffBase, backoffMax, relistInterval, resyncInterval, kubeconfig, rootDir);
         }
 
         public Config withBackoff(Duration base, Duration max) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, base, max, relistInterval, resyncInterval, serverCredentials);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, base, max, relistInterval, resyncInterval, serverCredentials, rootDir);
         }
 
         public Config withRelistInterval(Duration d) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, d, resyncInterval, serverCredentials);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, d, resyncInterval, serverCredentials, rootDir);
         }
 
         public Config withResyncInterval(Duration d) {
-            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, d, serverCredentials);
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, d, serverCredentials, rootDir);
+        }
+
+        /** Pods' file volumes under {@code dir} (see {@code rootDir}). */
+        public Config withRootDir(Path dir) {
+            return new Config(nodeName, address, cpuMillis, memoryBytes, maxPods, labels, podCidr, leaseDuration, leaseRenewInterval, statusUpdateInterval, serverPort, backoffBase, backoffMax, relistInterval, resyncInterval, serverCredentials, dir);
         }
     }
 
     /** What every pod worker of this agent shares. */
     record Context(Config config, KubeClient client, RuntimeClient runtime, PodEvents events, RestartBackoff backoff,
-                   String runtimeName, NodeAgent agent) {}
+                   PodVolumes volumes, String runtimeName, NodeAgent agent) {}
 
     private final Config config;
     private final KubeClient client;
@@ -164,7 +171,8 @@ public final class NodeAgent implements AutoCloseable {
                     + "); is it running at the endpoint given?", e);
         }
         this.context = new Context(config, client, runtime, new PodEvents(client, config.nodeName()),
-                new RestartBackoff(config.backoffBase(), config.backoffMax()), version.getRuntimeName(), this);
+                new RestartBackoff(config.backoffBase(), config.backoffMax()), new PodVolumes(config.rootDir()),
+                version.getRuntimeName(), this);
         // SEAM (kubelet server): logs, exec and attach for kubectl through the API server; Kubemark leaves it off.
         // It binds the wildcard address, as the kubelet does: the API server reaches it at the Node's InternalIP.
         int kubeletPort = 0;
@@ -278,6 +286,7 @@ public final class NodeAgent implements AutoCloseable {
             try {
                 runtime.stopPodSandbox(s.getId());
                 runtime.removePodSandbox(s.getId());
+                context.volumes().remove(uid);
             } catch (RuntimeException e) {
                 log.warn("removing sandbox {} of pod {}: {}", s.getId(), pod, e.toString());
             }

@@ -441,7 +441,8 @@ final class PodWorker {
         if (!ensureImage(pod, c, init, sandbox)) return false;
         ContainerConfig config;
         try {
-            config = RuntimeConfigs.container(ctx.client(), pod, c, attempt, o.podIp, ctx.config().address());
+            config = RuntimeConfigs.container(ctx.client(), pod, c, attempt, o.podIp, ctx.config().address(),
+                    ctx.volumes().prepare(ctx.client(), pod));
         } catch (RuntimeConfigs.ConfigError e) {
             waiting.put(name, new Waiting("CreateContainerConfigError", e.getMessage()));
             if (told.add("config/" + name + "/" + e.getMessage())) events.warning(pod, fieldPath, "Failed", "Error: " + e.getMessage());
@@ -630,6 +631,7 @@ final class PodWorker {
                 log.debug("pod {}: final status not written: {}", key, e.toString());
             }
             for (PodSandbox s : o.sandboxes) rt.removePodSandbox(s.getId());
+            ctx.volumes().remove(uid);
             ctx.backoff().forget(uid + "/");
             terminated = true;
         }
@@ -707,6 +709,7 @@ final class PodWorker {
             }
             log.info("pod {}: gone from the API; its sandbox is removed", key);
         }
+        ctx.volumes().remove(uid);
         ctx.backoff().forget(uid + "/");
     }
 

@@ -18,6 +18,7 @@ import io.hypernetes.runtime.v1.PodSandboxMetadata;
 import io.hypernetes.runtime.v1.PortMapping;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -77,7 +78,8 @@ final class RuntimeConfigs {
      * @param podIp  for {@code status.podIP} references
      * @param hostIp for {@code status.hostIP} references
      */
-    static ContainerConfig container(KubeClient client, JsonNode pod, JsonNode c, int attempt, String podIp, String hostIp) throws ConfigError {
+    static ContainerConfig container(KubeClient client, JsonNode pod, JsonNode c, int attempt, String podIp, String hostIp,
+            Map<String, Path> fileVolumes) throws ConfigError {
         String name = c.path("name").asText();
         ContainerConfig.Builder b = ContainerConfig.newBuilder()
                 .setMetadata(ContainerMetadata.newBuilder().setName(name).setAttempt(attempt))
@@ -106,8 +108,15 @@ final class RuntimeConfigs {
         pod.path("spec").path("volumes").forEach(v -> volumes.put(v.path("name").asText(), v));
         for (JsonNode m : c.path("volumeMounts")) {
             JsonNode v = volumes.get(m.path("name").asText());
-            // block volumes plug into the pod's VM; file volumes (ConfigMap, Secret, emptyDir) need the volume manager
-            if (v != null && v.has("cinder")) {
+            Path dir = fileVolumes.get(m.path("name").asText());
+            if (dir != null) {
+                // a file volume the agent keeps on the node (PodVolumes); subPath shares one entry of it
+                String sub = m.path("subPath").asText("");
+                Path shared = sub.isEmpty() ? dir : PodVolumes.inside(dir, sub);
+                b.addMounts(Mount.newBuilder().setContainerPath(m.path("mountPath").asText()).setHostPath(shared.toString())
+                        .setReadonly(m.path("readOnly").asBoolean(false) || v == null || !v.has("emptyDir")));
+            } else if (v != null && v.has("cinder")) {
+                // block volumes plug into the pod's VM
                 b.addMounts(Mount.newBuilder().setContainerPath(m.path("mountPath").asText())
                         .setVolumeId(v.path("cinder").path("volumeID").asText())
                         .setFsType(v.path("cinder").path("fsType").asText("ext4"))

@@ -62,7 +62,7 @@ class RuntimeConfigsTest {
 
     @Test
     void containerConfigCarriesLabelsAttemptEnvironmentAndExpandedCommand() throws Exception {
-        var c = RuntimeConfigs.container(null, POD, POD.path("spec").path("containers").get(0), 3, "10.1.0.5", "192.168.0.2");
+        var c = RuntimeConfigs.container(null, POD, POD.path("spec").path("containers").get(0), 3, "10.1.0.5", "192.168.0.2", java.util.Map.of());
         assertThat(c.getMetadata().getName()).isEqualTo("a");
         assertThat(c.getMetadata().getAttempt()).isEqualTo(3);
         assertThat(c.getLabelsMap()).containsEntry("io.kubernetes.container.name", "a").containsEntry("io.kubernetes.pod.uid", "u-1");

@@ -107,7 +107,7 @@ final class TestCluster implements AutoCloseable {
     }
 
     Node node(String name, String podCidr, UnaryOperator<NodeAgent.Config> tune) throws IOException {
-        return node(tune.apply(fast(name, podCidr)), false);
+        return node(tune.apply(fast(name, podCidr).withRootDir(dir.resolve("nodes").resolve(name))), false);
     }
 
     /** Creates a pod (YAML) in {@code default} and answers it as the server stored it. */
