@@ -49,10 +49,13 @@ final class PodVolumes {
             String name = v.path("name").asText();
             String kind = FILE_VOLUMES.stream().filter(v::has).findFirst().orElse(null);
             if (kind == null) {
+                if (v.has("cinder")) continue; // block volumes are the runtime's to plug into the VM
                 if (v.has("hostPath")) {
                     throw new RuntimeConfigs.ConfigError("volume \"" + name + "\": hostPath volumes are refused: a pod is a VM and shares nothing of its node");
                 }
-                continue; // block volumes (cinder) are the runtime's
+                String type = v.propertyStream().map(java.util.Map.Entry::getKey).filter(k -> !k.equals("name")).findFirst().orElse("none");
+                throw new RuntimeConfigs.ConfigError("volume \"" + name + "\": " + type + " volumes are not supported by this node agent"
+                        + " (cinder, emptyDir, configMap, secret and downwardAPI are)");
             }
             if (root == null) {
                 throw new RuntimeConfigs.ConfigError("volume \"" + name + "\": this node keeps no volume files (its agent has no root directory)");

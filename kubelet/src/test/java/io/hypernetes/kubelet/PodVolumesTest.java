@@ -117,5 +117,19 @@ class PodVolumesTest {
         JsonNode host = cluster.awaitPod("host-path",
                 p -> container(p, "c").path("state").path("waiting").path("reason").asText().equals("CreateContainerConfigError"));
         assertThat(container(host, "c").path("state").path("waiting").path("message").asText()).contains("hostPath volumes are refused");
+
+        cluster.createPod("""
+                apiVersion: v1
+                kind: Pod
+                metadata: {name: unsupported}
+                spec:
+                  nodeName: node-v
+                  containers: [{name: c, image: nginx:1.27, volumeMounts: [{name: claim, mountPath: /data}]}]
+                  volumes: [{name: claim, persistentVolumeClaim: {claimName: data}}]
+                """);
+        JsonNode unsupported = cluster.awaitPod("unsupported",
+                p -> container(p, "c").path("state").path("waiting").path("reason").asText().equals("CreateContainerConfigError"));
+        assertThat(container(unsupported, "c").path("state").path("waiting").path("message").asText())
+                .contains("persistentVolumeClaim volumes are not supported");
     }
 }
