@@ -1,7 +1,17 @@
 package io.hypernetes.apiserver.stream;
 
+import static io.hypernetes.http.RemoteCommandProtocol.CLOSE;
+import static io.hypernetes.http.RemoteCommandProtocol.ERROR;
+import static io.hypernetes.http.RemoteCommandProtocol.RESIZE;
+import static io.hypernetes.http.RemoteCommandProtocol.STDERR;
+import static io.hypernetes.http.RemoteCommandProtocol.STDIN;
+import static io.hypernetes.http.RemoteCommandProtocol.STDOUT;
+import static io.hypernetes.http.RemoteCommandProtocol.V4;
+import static io.hypernetes.http.RemoteCommandProtocol.V5;
+
 import io.hypernetes.apiserver.ApiException;
 import io.hypernetes.http.HttpExchange;
+import io.hypernetes.http.RemoteCommandProtocol;
 import io.hypernetes.http.SpdyConnection;
 import io.hypernetes.http.WebSocket;
 import java.time.Duration;
@@ -34,9 +44,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class RemoteCommandRelay {
     private static final Logger log = LoggerFactory.getLogger(RemoteCommandRelay.class);
-    static final String V5 = "v5.channel.k8s.io";
-    static final String V4 = "v4.channel.k8s.io";
-    private static final int STDIN = 0, STDOUT = 1, STDERR = 2, ERROR = 3, RESIZE = 4, CLOSE = 255;
     /** How long a SPDY client has to open the streams it asked for (Kubernetes' DefaultStreamCreationTimeout). */
     private static final Duration STREAM_CREATION = Duration.ofSeconds(30);
 
@@ -53,11 +60,8 @@ public final class RemoteCommandRelay {
             Streams streams) throws InterruptedException {
         if (ex.upgradeRequested("websocket")) {
             List<String> offered = ex.webSocketProtocols();
-            String protocol = offered.contains(V5) ? V5 : offered.contains(V4) ? V4 : null;
-            if (protocol == null) {
-                throw ApiException.badRequest("unable to upgrade: unable to negotiate protocol: client supports " + offered
-                        + ", server supports [" + V5 + " " + V4 + "]");
-            }
+            String protocol = RemoteCommandProtocol.choose(offered).orElseThrow(() -> ApiException.badRequest(
+                    "unable to upgrade: unable to negotiate protocol: client supports " + offered + ", server supports [" + V5 + " " + V4 + "]"));
             WebSocket kubelet = kubelets.connect(node, kubeletPath, protocol);
             WebSocket client;
             try {

@@ -1,5 +1,14 @@
 package io.hypernetes.kubelet.server;
 
+import static io.hypernetes.http.RemoteCommandProtocol.CLOSE;
+import static io.hypernetes.http.RemoteCommandProtocol.ERROR;
+import static io.hypernetes.http.RemoteCommandProtocol.RESIZE;
+import static io.hypernetes.http.RemoteCommandProtocol.STDERR;
+import static io.hypernetes.http.RemoteCommandProtocol.STDIN;
+import static io.hypernetes.http.RemoteCommandProtocol.STDOUT;
+import static io.hypernetes.http.RemoteCommandProtocol.V4;
+import static io.hypernetes.http.RemoteCommandProtocol.V5;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -9,6 +18,7 @@ import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.http.HttpExchange;
+import io.hypernetes.http.RemoteCommandProtocol;
 import io.hypernetes.http.WebSocket;
 import io.hypernetes.kubelet.server.KubeletServer.ContainerRef;
 import io.hypernetes.runtime.v1.Container;
@@ -37,9 +47,6 @@ import org.slf4j.LoggerFactory;
  */
 final class RemoteCommand {
     private static final Logger log = LoggerFactory.getLogger(RemoteCommand.class);
-    static final String V5 = "v5.channel.k8s.io";
-    static final String V4 = "v4.channel.k8s.io";
-    static final int STDIN = 0, STDOUT = 1, STDERR = 2, ERROR = 3, RESIZE = 4, CLOSE = 255;
 
     private final PodContainers containers;
     private final RuntimeServiceGrpc.RuntimeServiceStub runtime;
@@ -66,10 +73,8 @@ final class RemoteCommand {
             throw KubeletError.badRequest("the node agent speaks " + V5 + " and " + V4 + " over a WebSocket upgrade only");
         }
         List<String> offered = ex.webSocketProtocols();
-        String protocol = offered.contains(V5) ? V5 : offered.contains(V4) ? V4 : null;
-        if (protocol == null) {
-            throw KubeletError.badRequest("none of the offered subprotocols " + offered + " is spoken here: " + V5 + ", " + V4);
-        }
+        String protocol = RemoteCommandProtocol.choose(offered).orElseThrow(() ->
+                KubeletError.badRequest("none of the offered subprotocols " + offered + " is spoken here: " + V5 + ", " + V4));
         Container container = containers.running(ref);
         WebSocket ws = ex.acceptWebSocket(protocol, KubeletError.FORMAT);
 
