@@ -3,33 +3,21 @@ package io.hypernetes.kubelet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** The agent with its kubelet server on: stock kubectl reads logs and execs in a pod the agent runs. */
-class KubectlThroughAgentTest {
+class KubectlThroughAgentTest extends AgentTest {
     static final String KUBECTL = "/usr/lib/google-cloud-sdk/bin/kubectl.1.33";
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
     static TestCluster.Node node;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = TestCluster.start(dir);
+    static void startNode() throws Exception {
         node = cluster.node(TestCluster.fast("node-k", "10.244.8.0/24")
                 .withServer(0, cluster.server.nodeKubeconfig("node-k")), false);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
     }
 
     @Test

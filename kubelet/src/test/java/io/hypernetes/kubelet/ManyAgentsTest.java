@@ -2,37 +2,20 @@ package io.hypernetes.kubelet;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Kubemark runs hundreds of agents in one JVM: an agent's pods, probes and loops must cost virtual threads, not
  * platform threads. Prints what it sees.
  */
-class ManyAgentsTest {
+class ManyAgentsTest extends AgentTest {
     static final int AGENTS = 8;
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
-
-    @BeforeAll
-    static void start() throws Exception {
-        cluster = TestCluster.start(dir);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
-    }
 
     @Test
     void morePodsCostNoPlatformThreads() throws Exception {

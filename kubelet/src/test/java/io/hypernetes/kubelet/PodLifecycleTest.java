@@ -8,29 +8,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.runtime.v1.ExecSyncRequest;
 import io.hypernetes.runtime.v1.PodSandboxState;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.LinkedHashSet;
 import java.util.Set;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class PodLifecycleTest {
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
+class PodLifecycleTest extends AgentTest {
     static TestCluster.Node node;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = TestCluster.start(dir);
+    static void startNode() throws Exception {
         node = cluster.node("node-a", "10.244.0.0/24", c -> c);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
     }
 
     @Test

@@ -9,27 +9,16 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.time.Instant;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** File volumes on the node: what the runtime shares into the pod, written as Kubernetes writes them. */
-class PodVolumesTest {
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
+class PodVolumesTest extends AgentTest {
     static TestCluster.Node node;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = TestCluster.start(dir);
+    static void startNode() throws Exception {
         node = cluster.node("node-v", "10.244.9.0/24", c -> c);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
     }
 
     @Test

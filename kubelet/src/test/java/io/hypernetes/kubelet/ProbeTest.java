@@ -11,31 +11,19 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /** Probes against real local sockets: the pods' "addresses" are hollow, so httpGet and tcpSocket name host 127.0.0.1. */
-class ProbeTest {
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
+class ProbeTest extends AgentTest {
     static TestCluster.Node node;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = TestCluster.start(dir);
+    static void startNode() throws Exception {
         node = cluster.node("node-p", "10.244.5.0/24", c -> c);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
     }
 
     @Test

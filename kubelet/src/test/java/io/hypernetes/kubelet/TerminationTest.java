@@ -9,31 +9,19 @@ import com.sun.net.httpserver.HttpServer;
 import io.hypernetes.api.json.Json;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
-class TerminationTest {
-    @TempDir
-    static Path dir;
-    static TestCluster cluster;
+class TerminationTest extends AgentTest {
     static TestCluster.Node node;
 
     @BeforeAll
-    static void start() throws Exception {
-        cluster = TestCluster.start(dir);
+    static void startNode() throws Exception {
         node = cluster.node("node-t", "10.244.7.0/24", c -> c);
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        cluster.close();
     }
 
     @Test

@@ -21,6 +21,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Predicate;
 import java.util.function.UnaryOperator;
@@ -124,15 +125,19 @@ final class TestCluster implements AutoCloseable {
 
     /** Polls the pod until {@code ok} holds (failing after 30 s) and answers that version. */
     JsonNode awaitPod(String name, Predicate<JsonNode> ok) throws Exception {
+        // a watch shows every state the agent wrote, also one that lasts less than a poll would take to see it
         Instant end = Instant.now().plusSeconds(30);
         JsonNode last = null;
         while (Instant.now().isBefore(end)) {
-            KubeClient.Response r = admin.get("/api/v1/namespaces/default/pods/" + name);
-            if (r.code() == 200) {
-                last = r.json();
-                if (ok.test(last)) return last;
+            long seconds = Math.max(1, Duration.between(Instant.now(), end).toSeconds());
+            try (KubeClient.WatchStream w = admin.watch("/api/v1/namespaces/default/pods?watch=true&fieldSelector=metadata.name%3D"
+                    + name + "&timeoutSeconds=" + seconds)) {
+                for (Optional<JsonNode> e = w.next(); e.isPresent(); e = w.next()) {
+                    if (!e.get().path("type").asText().matches("ADDED|MODIFIED")) continue;
+                    last = e.get().path("object");
+                    if (ok.test(last)) return last;
+                }
             }
-            Thread.sleep(50);
         }
         throw new AssertionError("pod " + name + " not as expected within 30 s; last: " + (last == null ? "none" : Json.string(last.path("status"))));
     }
