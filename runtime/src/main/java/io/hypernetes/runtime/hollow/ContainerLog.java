@@ -39,7 +39,7 @@ final class ContainerLog {
         }
         for (int from = 0; from < content.size() || from == 0; from += MAX_LINE) {
             LogLine line = LogLine.newBuilder()
-                    .setTime(HollowRuntimeService.now())
+                    .setTime(io.hypernetes.runtime.Runtimes.now())
                     .setStream(stream)
                     // A copy: a slice would keep the whole of a huge stdin chunk alive for as long as one line of it is kept.
                     .setContent(UnsafeByteOperations.unsafeWrap(content.substring(from, Math.min(content.size(), from + MAX_LINE)).toByteArray()))

@@ -93,7 +93,7 @@ final class HollowContainer {
         this.imageRef = imageRef;
         this.knobs = knobs;
         this.lock = lock;
-        this.createdAt = HollowRuntimeService.now();
+        this.createdAt = io.hypernetes.runtime.Runtimes.now();
     }
 
     String name() {
@@ -106,7 +106,7 @@ final class HollowContainer {
 
     void start() {
         state = ContainerState.CONTAINER_RUNNING;
-        startedAt = HollowRuntimeService.now();
+        startedAt = io.hypernetes.runtime.Runtimes.now();
         log.append(ContainerLog.STDOUT, "hollow container " + name() + " started (" + config.getImage() + ")");
         if (knobs.logEveryMillis() > 0) {
             ticker = Timers.every(knobs.logEveryMillis(), lock, () -> {
@@ -150,7 +150,7 @@ final class HollowContainer {
     void kill(String why) {
         if (state == ContainerState.CONTAINER_CREATED) {
             state = ContainerState.CONTAINER_EXITED;
-            finishedAt = HollowRuntimeService.now();
+            finishedAt = io.hypernetes.runtime.Runtimes.now();
             exitCode = KILLED;
             reason = "Error";
             message = why;
@@ -165,7 +165,7 @@ final class HollowContainer {
             return;
         }
         state = ContainerState.CONTAINER_EXITED;
-        finishedAt = HollowRuntimeService.now();
+        finishedAt = io.hypernetes.runtime.Runtimes.now();
         exitCode = code;
         this.reason = reason;
         this.message = message;

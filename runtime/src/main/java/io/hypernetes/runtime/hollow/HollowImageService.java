@@ -1,6 +1,6 @@
 package io.hypernetes.runtime.hollow;
 
-import static io.hypernetes.runtime.hollow.HollowRuntimeService.invalid;
+import static io.hypernetes.runtime.Runtimes.invalid;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;

@@ -1,5 +1,13 @@
 package io.hypernetes.runtime.hollow;
 
+import static io.hypernetes.runtime.Runtimes.invalid;
+import static io.hypernetes.runtime.Runtimes.matches;
+import static io.hypernetes.runtime.Runtimes.notFound;
+import static io.hypernetes.runtime.Runtimes.notNegative;
+import static io.hypernetes.runtime.Runtimes.now;
+import static io.hypernetes.runtime.Runtimes.refused;
+import static io.hypernetes.runtime.Runtimes.required;
+
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
@@ -72,40 +80,6 @@ final class HollowRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBa
         this.config = config;
         this.images = images;
         this.addresses = PodAddresses.parse(config.podCidr());
-    }
-
-    /** Nanoseconds since the Unix epoch, the interface's time. */
-    static long now() {
-        Instant now = Instant.now();
-        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
-    }
-
-    // ---- errors: a gRPC status naming the id or the field
-
-    static StatusRuntimeException notFound(String what, String id) {
-        return Status.NOT_FOUND.withDescription(what + " \"" + id + "\" not found").asRuntimeException();
-    }
-
-    static StatusRuntimeException invalid(String message) {
-        return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
-    }
-
-    static StatusRuntimeException refused(String message) {
-        return Status.FAILED_PRECONDITION.withDescription(message).asRuntimeException();
-    }
-
-    static String required(String value, String field) {
-        if (value.isEmpty()) {
-            throw invalid(field + " is required");
-        }
-        return value;
-    }
-
-    static long notNegative(long value, String field) {
-        if (value < 0) {
-            throw invalid(field + " must not be negative, got " + value);
-        }
-        return value;
     }
 
     /** Answers a unary call with what {@code body} computes under the lock, or with the status it throws. */
@@ -249,14 +223,6 @@ final class HollowRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBa
         });
     }
 
-    private static boolean matches(Map<String, String> selector, Map<String, String> labels) {
-        for (Map.Entry<String, String> term : selector.entrySet()) {
-            if (!term.getValue().equals(labels.get(term.getKey()))) {
-                return false;
-            }
-        }
-        return true;
-    }
 
     // ---- containers
 

@@ -18,7 +18,7 @@ final class HollowSandbox {
         this.id = id;
         this.config = config;
         this.ip = ip;
-        this.createdAt = HollowRuntimeService.now();
+        this.createdAt = io.hypernetes.runtime.Runtimes.now();
     }
 
     boolean ready() {

@@ -1,6 +1,6 @@
 package io.hypernetes.runtime.hollow;
 
-import static io.hypernetes.runtime.hollow.HollowRuntimeService.invalid;
+import static io.hypernetes.runtime.Runtimes.invalid;
 
 import com.google.protobuf.ByteString;
 import io.grpc.StatusRuntimeException;
@@ -79,7 +79,7 @@ final class StreamSession implements StreamObserver<StreamInput>, CannedCommand.
             throw invalid("the first message must be start, got " + input.getInputCase().name().toLowerCase());
         }
         StreamStart start = input.getStart();
-        HollowRuntimeService.required(start.getContainerId(), "start.container_id");
+        io.hypernetes.runtime.Runtimes.required(start.getContainerId(), "start.container_id");
         if (attach && start.getCmdCount() > 0) {
             throw invalid("start.cmd must be empty for Attach: it attaches to the container's main process");
         }
