@@ -12,6 +12,7 @@ import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.hypernetes.image.ImageReference;
 import io.hypernetes.runtime.v1.ContainerConfig;
 import io.hypernetes.runtime.v1.ContainerFilter;
 import io.hypernetes.runtime.v1.ContainerState;

@@ -1,5 +1,6 @@
 package io.hypernetes.runtime.hollow;
 
+import io.hypernetes.image.ImageReference;
 import io.hypernetes.runtime.v1.Image;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.hypernetes.image.ImageReference;
 import io.hypernetes.runtime.RuntimeEndpoint;
 import io.hypernetes.runtime.RuntimeServiceContract;
 import io.hypernetes.runtime.v1.ContainerConfig;
