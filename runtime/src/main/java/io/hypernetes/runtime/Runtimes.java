@@ -2,8 +2,10 @@ package io.hypernetes.runtime;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
 import java.time.Instant;
 import java.util.Map;
+import java.util.function.Supplier;
 
 /** What every {@code RuntimeService} implementation says the same way: the interface's time and its errors. */
 public final class Runtimes {
@@ -50,5 +52,18 @@ public final class Runtimes {
             }
         }
         return true;
+    }
+
+    /** Answers a unary call with what {@code body} computes, or with the status it throws. */
+    public static <T> void answer(StreamObserver<T> out, Supplier<T> body) {
+        T value;
+        try {
+            value = body.get();
+        } catch (StatusRuntimeException e) {
+            out.onError(e);
+            return;
+        }
+        out.onNext(value);
+        out.onCompleted();
     }
 }

@@ -1,5 +1,6 @@
 package io.hypernetes.runtime.hollow;
 
+import static io.hypernetes.runtime.Runtimes.answer;
 import static io.hypernetes.runtime.Runtimes.invalid;
 
 import io.grpc.Status;
@@ -29,18 +30,6 @@ final class HollowImageService extends ImageServiceGrpc.ImageServiceImplBase {
 
     HollowImageService(ImageStore store) {
         this.store = store;
-    }
-
-    private static <T> void answer(StreamObserver<T> out, Supplier<T> body) {
-        T value;
-        try {
-            value = body.get();
-        } catch (StatusRuntimeException e) {
-            out.onError(e);
-            return;
-        }
-        out.onNext(value);
-        out.onCompleted();
     }
 
     private static String image(boolean present, ImageSpec spec, String field) {
