@@ -303,6 +303,9 @@ final class PodWorker {
         }
         log.info("pod {}: sandbox {} started (attempt {}, {} mCPU, {} bytes)", key, id, attempt,
                 config.getResources().getCpuMillis(), config.getResources().getMemoryBytes());
+        // a runtime that runs the pod in a VM says which (hyperd: its QEMU process); users see it in the pod's events
+        rt.podSandboxStatus(id).map(s -> s.getInfoMap().get("vm")).ifPresent(vm ->
+                events.normal(pod, null, "StartedPodVM", "Started pod VM: " + vm));
         if (!o.sandboxes.isEmpty()) {
             events.normal(pod, null, "SandboxChanged", "Pod sandbox changed, it will be killed and re-created.");
             // the containers of the new sandbox go on counting restarts where the old one's stopped
