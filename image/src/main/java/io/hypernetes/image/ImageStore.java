@@ -54,6 +54,7 @@ public final class ImageStore {
     private static final Logger log = LoggerFactory.getLogger(ImageStore.class);
     /** An image configuration larger than this is refused. */
     public static final long MAX_CONFIG = 8 << 20;
+    static final JsonMapper JSON_READER = JsonMapper.builder().build();
     private static final JsonMapper JSON = JsonMapper.builder()
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(SerializationFeature.INDENT_OUTPUT)
@@ -255,23 +256,62 @@ public final class ImageStore {
      * image had it, as {@code docker pull} does.
      */
     synchronized Image record(Image image) {
+        return recordAll(List.of(image)).getFirst();
+    }
+
+    /** Records several images in one change of the index: all of them or, when writing the index fails, none. */
+    synchronized List<Image> recordAll(List<Image> added) {
         Map<String, Image> next = new LinkedHashMap<>(images);
-        for (Map.Entry<String, Image> entry : next.entrySet()) {
-            Image other = entry.getValue();
-            if (!other.id().equals(image.id()) && other.repoTags().stream().anyMatch(image.repoTags()::contains)) {
-                List<String> kept = other.repoTags().stream().filter(t -> !image.repoTags().contains(t)).toList();
-                entry.setValue(new Image(other.id(), kept, other.repoDigests(), other.size(), other.config(), other.configBlob(),
-                        other.layers()));
+        List<String> ids = new ArrayList<>();
+        for (Image image : added) {
+            for (Map.Entry<String, Image> entry : next.entrySet()) {
+                Image other = entry.getValue();
+                if (!other.id().equals(image.id()) && other.repoTags().stream().anyMatch(image.repoTags()::contains)) {
+                    List<String> kept = other.repoTags().stream().filter(t -> !image.repoTags().contains(t)).toList();
+                    entry.setValue(new Image(other.id(), kept, other.repoDigests(), other.size(), other.config(),
+                            other.configBlob(), other.layers()));
+                }
             }
+            Image existing = next.get(image.id());
+            Image merged = existing == null ? image : new Image(image.id(), union(existing.repoTags(), image.repoTags()),
+                    union(existing.repoDigests(), image.repoDigests()), image.size(), image.config(), image.configBlob(),
+                    image.layers());
+            next.put(image.id(), merged);
+            ids.add(image.id());
         }
-        Image existing = next.get(image.id());
-        Image merged = existing == null ? image : new Image(image.id(), union(existing.repoTags(), image.repoTags()),
-                union(existing.repoDigests(), image.repoDigests()), image.size(), image.config(), image.configBlob(), image.layers());
-        next.put(image.id(), merged);
         persist(next);
         images.clear();
         images.putAll(next);
-        return merged;
+        return ids.stream().distinct().map(images::get).toList();
+    }
+
+    /**
+     * Deletes those of {@code candidates} (pinned once by the caller) that no image holds and no other pull, build or
+     * import has pinned.
+     */
+    synchronized void collect(java.util.Collection<String> candidates) {
+        Set<String> held = new HashSet<>();
+        images.values().forEach(other -> held.addAll(other.blobs()));
+        for (String digest : candidates) {
+            if (!held.contains(digest) && pins.getOrDefault(digest, 0) <= 1) {
+                blobs.delete(digest);
+            }
+        }
+    }
+
+    // ---- importing
+
+    /**
+     * Imports every image of an OCI image layout (a directory or a tar of one) or a {@code docker save} tarball
+     * (either tar possibly gzip-compressed) into the store, and returns them. Nothing is recorded unless the whole
+     * archive is good.
+     */
+    public List<Image> importArchive(Path file) {
+        long start = System.nanoTime();
+        List<Image> imported = new ArchiveImport(this, blobs, file).run();
+        log.info("imported {} image(s) from {} in {} ms: {}", imported.size(), file,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start), imported.stream().map(i -> i.id() + " " + i.repoTags()).toList());
+        return imported;
     }
 
     private static List<String> union(List<String> a, List<String> b) {
@@ -359,11 +399,11 @@ public final class ImageStore {
         return true;
     }
 
-    private synchronized void pin(List<String> digests) {
+    synchronized void pin(List<String> digests) {
         digests.forEach(d -> pins.merge(d, 1, Integer::sum));
     }
 
-    private synchronized void unpin(List<String> digests) {
+    synchronized void unpin(List<String> digests) {
         digests.forEach(d -> pins.computeIfPresent(d, (k, n) -> n == 1 ? null : n - 1));
     }
 

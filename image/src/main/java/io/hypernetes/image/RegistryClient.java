@@ -149,6 +149,33 @@ public final class RegistryClient {
      * against the digest when fetched by one.
      */
     public FetchedManifest manifest(ImageReference image, String reference, Credentials credentials) {
+        try {
+            return fetchManifest(image, reference, credentials);
+        } catch (ImageException e) {
+            if (e.reason() == ImageException.Reason.NOT_FOUND && e.getMessage().startsWith("manifest unknown") && !repositoryExists(image, credentials)) {
+                throw new ImageException(ImageException.Reason.NOT_FOUND, "repository " + image.repository()
+                        + " does not exist (pull access denied / repository does not exist)", e);
+            }
+            throw e;
+        }
+    }
+
+    /**
+     * Whether the repository exists, told by its tag list; registries answer a missing repository's manifest with
+     * {@code MANIFEST_UNKNOWN}, which cannot tell the user whether the tag or the whole repository is wrong.
+     */
+    private boolean repositoryExists(ImageReference image, Credentials credentials) {
+        try {
+            return acrossEndpoints(image, "/tags/list", "application/json", credentials, "tags", (endpoint, response) -> {
+                discard(response);
+                return true;
+            });
+        } catch (ImageException e) {
+            return !(e.reason() == ImageException.Reason.NOT_FOUND && e.getMessage().contains("does not exist"));
+        }
+    }
+
+    private FetchedManifest fetchManifest(ImageReference image, String reference, Credentials credentials) {
         String what = reference.startsWith("sha256:") ? "digest " + reference : "tag " + reference;
         return acrossEndpoints(image, "/manifests/" + reference, MediaTypes.ACCEPT, credentials, what, (endpoint, response) -> {
             long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);

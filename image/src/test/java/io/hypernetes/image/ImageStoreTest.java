@@ -1,10 +1,19 @@
 package io.hypernetes.image;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.io.RandomAccessFile;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.stream.Stream;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,13 +62,13 @@ class ImageStoreTest {
         System.out.printf("busybox: pull %d ms, rootfs build %d ms (%d KiB ext4)%n", TimeUnit.NANOSECONDS.toMillis(pulled - start),
                 TimeUnit.NANOSECONDS.toMillis(built - buildStart), Files.size(rootfs) / 1024);
         assertThat(rootfs).isRegularFile().hasParent(root.resolve("rootfs"));
-        assertThat(Ext4.label(rootfs)).isEqualTo("rootfs");
-        String bin = Ext4.ls(rootfs, "/bin");
+        assertThat(Debugfs.label(rootfs)).isEqualTo("rootfs");
+        List<String> bin = Debugfs.names(rootfs, "/bin");
         assertThat(bin).contains("busybox").contains("sh");
-        assertThat(Ext4.stat(rootfs, "/bin/busybox")).contains("Mode:  0755").contains("Size: " + Files.size(Path.of("/bin/busybox")));
-        assertThat(Ext4.stat(rootfs, "/tmp")).contains("Mode:  01777");
-        assertThat(Ext4.stat(rootfs, "/bin/sh")).contains("Fast link dest: \"busybox\"");
-        assertThat(Ext4.cat(rootfs, "/etc/passwd")).startsWith("root:x:0:0:");
+        assertThat(Debugfs.stat(rootfs, "/bin/busybox")).contains("Mode:  0755").contains("Size: " + Files.size(Path.of("/bin/busybox")));
+        assertThat(Debugfs.stat(rootfs, "/tmp")).contains("Mode:  01777");
+        assertThat(Debugfs.stat(rootfs, "/bin/sh")).contains("Fast link dest: \"busybox\"");
+        assertThat(Debugfs.cat(rootfs, "/etc/passwd")).startsWith("root:x:0:0:");
         assertThat(store.rootfs(image)).isEqualTo(rootfs);
         assertThat(Files.getLastModifiedTime(rootfs)).isEqualTo(Files.getLastModifiedTime(store.rootfs(image)));
     }
@@ -77,27 +86,199 @@ class ImageStoreTest {
         assertThat(other.list()).containsExactly(byDigest);
     }
 
-    /** debugfs (e2fsprogs) reads the image without mounting it. */
-    static final class Ext4 {
-        static String ls(Path image, String path) throws Exception {
-            return debugfs(image, "ls -l " + path);
-        }
+    /** An image of busybox's layer and one more, pushed as {@code repositoryAndTag}. */
+    private static Image pushDerived(String repositoryAndTag, byte[] extraLayer, Map<String, Object> config) throws Exception {
+        OciLayout layout = new OciLayout(registry.scratch(repositoryAndTag.replace(':', '-').replace('/', '-')));
+        layout.tag(layout.image(List.of(TestRegistry.busyboxLayer(), extraLayer), "amd64", config), "latest");
+        registry.push(layout.dir(), "latest", repositoryAndTag);
+        return null;
+    }
 
-        static String stat(Path image, String path) throws Exception {
-            return debugfs(image, "stat " + path);
-        }
+    @Test
+    void picksLinuxAmd64FromAMultiPlatformIndex() throws Exception {
+        OciLayout layout = new OciLayout(registry.scratch("multi"));
+        Descriptor amd64 = layout.image(List.of(TestRegistry.busyboxLayer(), new TarWriter().file("arch", "amd64").tar()), "amd64",
+                Map.of("Cmd", List.of("sh")));
+        Descriptor arm64 = layout.image(List.of(new TarWriter().file("arch", "arm64").tar()), "arm64", Map.of("Cmd", List.of("sh")));
+        Map<String, Descriptor> platforms = new LinkedHashMap<>();
+        platforms.put("arm64", arm64);
+        platforms.put("amd64", amd64);
+        Descriptor index = layout.index(platforms);
+        layout.tag(index, "multi");
+        layout.tag(layout.index(Map.of("arm64", arm64)), "armonly");
+        registry.push(layout.dir(), "multi", "multi:1");
+        registry.push(layout.dir(), "armonly", "multi:arm");
 
-        static String cat(Path image, String path) throws Exception {
-            return debugfs(image, "cat " + path);
-        }
+        ImageStore store = new ImageStore(root, registry.config());
+        Image image = store.pull(registry.reference("multi:1"), Credentials.ANONYMOUS);
+        assertThat(image.config().architecture()).isEqualTo("amd64");
+        assertThat(image.repoDigests()).containsExactly(registry.address() + "/multi@" + index.digest());
+        assertThat(Debugfs.cat(store.rootfs(image), "/arch")).isEqualTo("amd64");
 
-        static String label(Path image) throws Exception {
-            return TestRegistry.run(List.of("/usr/sbin/e2label", image.toString())).strip();
-        }
+        assertThatThrownBy(() -> store.pull(registry.reference("multi:arm"), Credentials.ANONYMOUS))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.NOT_FOUND))
+                .hasMessageContaining("no linux/amd64 image in index of " + registry.address() + "/multi:arm (it has linux/arm64)");
+    }
 
-        static String debugfs(Path image, String request) throws Exception {
-            return TestRegistry.run(List.of("/usr/sbin/debugfs", "-R", request, image.toString()))
-                    .replaceFirst("^debugfs [^\n]*\n", "");
+    @Test
+    void aLayerSharedByTwoImagesIsStoredOnceAndConcurrentPullsDownloadOnce() throws Exception {
+        pushDerived("shared:latest", new TarWriter().file("etc/motd", "hello").tar(), Map.of("Cmd", List.of("cat", "/etc/motd")));
+        ImageStore store = new ImageStore(root, registry.config());
+        try (ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor()) {
+            Callable<Image> pull = () -> store.pull(registry.busybox(), Credentials.ANONYMOUS);
+            List<Future<Image>> pulls = threads.invokeAll(List.of(pull, pull, pull));
+            for (Future<Image> each : pulls) {
+                assertThat(each.get().id()).isEqualTo(pulls.getFirst().get().id());
+            }
+        }
+        assertThat(store.blobDownloads()).isEqualTo(2);
+        Image busybox = store.find(registry.busybox()).orElseThrow();
+        Image shared = store.pull(registry.reference("shared"), Credentials.ANONYMOUS);
+        assertThat(store.blobDownloads()).isEqualTo(4);
+        assertThat(shared.layers().getFirst()).isEqualTo(busybox.layers().getFirst());
+        assertThat(blobFiles()).hasSize(4);
+        assertThat(store.list()).extracting(Image::id).containsExactlyInAnyOrder(busybox.id(), shared.id());
+        assertThat(shared.config().cmd()).containsExactly("cat", "/etc/motd");
+    }
+
+    @Test
+    void theIndexSurvivesARestartAndRemoveFreesWhatNoOtherImageHolds() throws Exception {
+        pushDerived("shared:latest", new TarWriter().file("etc/motd", "hello").tar(), Map.of("Cmd", List.of("sh")));
+        ImageStore store = new ImageStore(root, registry.config());
+        Image busybox = store.pull(registry.busybox(), Credentials.ANONYMOUS);
+        Image shared = store.pull(registry.reference("shared:latest"), Credentials.ANONYMOUS);
+        Path rootfs = store.rootfs(shared);
+
+        ImageStore restarted = new ImageStore(root, registry.config());
+        assertThat(restarted.list()).containsExactlyInAnyOrder(busybox, shared);
+        assertThat(restarted.find(registry.reference("shared"))).contains(shared);
+        assertThat(restarted.rootfs(shared)).isEqualTo(rootfs);
+
+        assertThat(restarted.remove(registry.reference("shared"))).isTrue();
+        assertThat(rootfs).doesNotExist();
+        assertThat(restarted.find(shared.id())).isEmpty();
+        assertThat(restarted.hasBlob(shared.layers().get(1).digest())).isFalse();
+        assertThat(restarted.hasBlob(shared.id())).isFalse();
+        assertThat(restarted.hasBlob(busybox.layers().getFirst().digest())).isTrue();
+        assertThat(blobFiles()).hasSize(2);
+        assertThat(restarted.remove(shared.id())).isFalse();
+
+        assertThat(new ImageStore(root, registry.config()).list()).containsExactly(busybox);
+        assertThat(restarted.remove(busybox.id())).isTrue();
+        assertThat(blobFiles()).isEmpty();
+        assertThat(new ImageStore(root, registry.config()).list()).isEmpty();
+    }
+
+    @Test
+    void aMissingTagOrRepositoryIsNamedInWordsAUserActsOn() throws Exception {
+        ImageStore store = new ImageStore(root, registry.config());
+        assertThatThrownBy(() -> store.pull(registry.reference("busybox:1.2"), Credentials.ANONYMOUS))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.NOT_FOUND))
+                .hasMessageStartingWith("manifest unknown: tag 1.2 not found in " + registry.address() + "/busybox");
+        assertThatThrownBy(() -> store.pull(registry.reference("nosuch"), Credentials.ANONYMOUS))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.NOT_FOUND))
+                .hasMessageContaining("repository " + registry.address() + "/nosuch does not exist");
+        assertThatThrownBy(() -> store.pull(registry.reference("busybox@sha256:" + "0".repeat(64)), Credentials.ANONYMOUS))
+                .hasMessageContaining("manifest unknown: digest sha256:" + "0".repeat(64) + " not found in " + registry.address() + "/busybox");
+        assertThatThrownBy(() -> store.pull("Busybox", Credentials.ANONYMOUS))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.INVALID))
+                .hasMessageContaining("invalid image reference: \"Busybox\" has an invalid path component");
+        assertThat(store.list()).isEmpty();
+        assertThat(blobFiles()).isEmpty();
+    }
+
+    @Test
+    void anUnreachableRegistryIsNamedWithItsCause() throws Exception {
+        int port;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            port = socket.getLocalPort();
+        }
+        ImageStore store = new ImageStore(root, RegistryConfig.DEFAULT.withInsecure("127.0.0.1:" + port));
+        assertThatThrownBy(() -> store.pull("127.0.0.1:" + port + "/busybox", Credentials.ANONYMOUS))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.UNAVAILABLE))
+                .hasMessageContaining("cannot reach registry 127.0.0.1:" + port).hasMessageContaining("connection refused");
+        ImageStore secure = new ImageStore(root, RegistryConfig.DEFAULT);
+        assertThatThrownBy(() -> secure.pull(registry.busybox(), Credentials.ANONYMOUS))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.UNAVAILABLE))
+                .hasMessageContaining("cannot reach registry " + registry.address() + " (https://" + registry.address() + "): TLS failed");
+    }
+
+    @Test
+    void aTamperedBlobIsRefusedAndNothingIsKept() throws Exception {
+        byte[] layer = new TarWriter().file("etc/tampered", "original content").tar();
+        pushDerived("tampered:latest", layer, Map.of());
+        String digest = Digests.of(TarWriter.gzip(layer));
+        Path data = registry.storage().resolve("docker/registry/v2/blobs/sha256").resolve(Digests.hex(digest).substring(0, 2))
+                .resolve(Digests.hex(digest)).resolve("data");
+        try (RandomAccessFile file = new RandomAccessFile(data.toFile(), "rw")) {
+            file.seek(file.length() / 2);
+            int b = file.read();
+            file.seek(file.length() / 2);
+            file.write(b ^ 0xff);
+        }
+        ImageStore store = new ImageStore(root, registry.config());
+        assertThatThrownBy(() -> store.pull(registry.reference("tampered"), Credentials.ANONYMOUS))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.CORRUPT))
+                .hasMessageContaining("digest mismatch for layer 2 of " + registry.address() + "/tampered:latest (" + digest + ")")
+                .hasMessageContaining("refused");
+        assertThat(store.hasBlob(digest)).isFalse();
+        assertThat(store.list()).isEmpty();
+        try (Stream<Path> tmp = Files.list(root.resolve("tmp"))) {
+            assertThat(tmp).isEmpty();
+        }
+    }
+
+    @Test
+    void aConfigurationOver8MiBIsRefusedBeforeItIsDownloaded() throws Exception {
+        byte[] layer = TarWriter.gzip(new TarWriter().file("x", "x").tar());
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Labels\":{\"padding\":\""
+                + "p".repeat(9 << 20) + "\"}},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}").getBytes();
+        String manifest = """
+                {"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"%s","digest":"%s","size":%d},
+                 "layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"%s","size":%d}]}
+                """.formatted(MediaTypes.OCI_MANIFEST, MediaTypes.OCI_CONFIG, Digests.of(config), config.length, Digests.of(layer),
+                layer.length);
+        registry.pushRaw("huge", "latest", MediaTypes.OCI_MANIFEST, manifest.getBytes(), List.of(config, layer));
+        ImageStore store = new ImageStore(root, registry.config());
+        assertThatThrownBy(() -> store.pull(registry.reference("huge"), Credentials.ANONYMOUS))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.CORRUPT))
+                .hasMessageContaining("has 9437297 bytes, more than the 8388608 allowed");
+        assertThat(store.blobDownloads()).isZero();
+        assertThat(blobFiles()).isEmpty();
+    }
+
+    @Test
+    void zstdLayersAreRefusedAsUnsupported() throws Exception {
+        byte[] layer = {0x28, (byte) 0xb5, 0x2f, (byte) 0xfd, 0, 0, 0, 0};
+        byte[] config = "{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[]}}"
+                .getBytes();
+        String manifest = """
+                {"schemaVersion":2,"mediaType":"%s","config":{"mediaType":"%s","digest":"%s","size":%d},
+                 "layers":[{"mediaType":"%s","digest":"%s","size":%d}]}
+                """;
+        registry.pushRaw("zstd", "typed", MediaTypes.OCI_MANIFEST, manifest.formatted(MediaTypes.OCI_MANIFEST, MediaTypes.OCI_CONFIG,
+                Digests.of(config), config.length, "application/vnd.oci.image.layer.v1.tar+zstd", Digests.of(layer), layer.length)
+                .getBytes(), List.of(config, layer));
+        registry.pushRaw("zstd", "mislabelled", MediaTypes.OCI_MANIFEST, manifest.formatted(MediaTypes.OCI_MANIFEST,
+                MediaTypes.OCI_CONFIG, Digests.of(config), config.length, "application/vnd.oci.image.layer.v1.tar+gzip",
+                Digests.of(layer), layer.length).getBytes(), List.of(config, layer));
+        ImageStore store = new ImageStore(root, registry.config());
+        assertThatThrownBy(() -> store.pull(registry.reference("zstd:typed"), Credentials.ANONYMOUS))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.UNSUPPORTED))
+                .hasMessageContaining("zstd-compressed").hasMessageContaining("unsupported");
+        Image mislabelled = store.pull(registry.reference("zstd:mislabelled"), Credentials.ANONYMOUS);
+        assertThatThrownBy(() -> store.rootfs(mislabelled))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.UNSUPPORTED))
+                .hasMessageContaining("is zstd-compressed, which is unsupported");
+        try (Stream<Path> built = Files.list(root.resolve("rootfs")); Stream<Path> tmp = Files.list(root.resolve("tmp"))) {
+            assertThat(built).isEmpty();
+            assertThat(tmp).isEmpty();
+        }
+    }
+
+    private List<Path> blobFiles() throws Exception {
+        try (Stream<Path> files = Files.list(root.resolve("blobs/sha256"))) {
+            return files.toList();
         }
     }
 }

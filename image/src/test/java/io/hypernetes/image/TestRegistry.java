@@ -178,6 +178,40 @@ public final class TestRegistry implements AutoCloseable {
         run(command);
     }
 
+    /**
+     * Uploads {@code blobs} and then {@code manifest} as {@code repository:reference} through the registry API itself
+     * (a blob upload is a POST, then a PUT with the digest), for content skopeo refuses to push (e.g. an image
+     * configuration over its 4 MiB limit). Anonymous registries only.
+     */
+    public void pushRaw(String repository, String reference, String mediaType, byte[] manifest, List<byte[]> blobs)
+            throws IOException {
+        HttpClient client = HttpClient.newHttpClient();
+        try {
+            for (byte[] blob : blobs) {
+                HttpResponse<Void> started = client.send(HttpRequest.newBuilder(URI.create("http://" + address + "/v2/" + repository
+                        + "/blobs/uploads/")).POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.discarding());
+                String location = started.headers().firstValue("Location")
+                        .orElseThrow(() -> new IOException("blob upload answered " + started.statusCode() + " without a Location"));
+                URI upload = URI.create("http://" + address + "/").resolve(location);
+                URI put = URI.create(upload + (upload.getQuery() == null ? "?" : "&") + "digest=" + Digests.of(blob));
+                int status = client.send(HttpRequest.newBuilder(put).header("Content-Type", "application/octet-stream")
+                        .PUT(HttpRequest.BodyPublishers.ofByteArray(blob)).build(), HttpResponse.BodyHandlers.discarding()).statusCode();
+                if (status != 201) {
+                    throw new IOException("blob upload answered " + status);
+                }
+            }
+            HttpResponse<String> put = client.send(HttpRequest.newBuilder(URI.create("http://" + address + "/v2/" + repository
+                            + "/manifests/" + reference)).header("Content-Type", mediaType)
+                    .PUT(HttpRequest.BodyPublishers.ofByteArray(manifest)).build(), HttpResponse.BodyHandlers.ofString());
+            if (put.statusCode() != 201) {
+                throw new IOException("manifest upload answered " + put.statusCode() + ": " + put.body());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
+        }
+    }
+
     /** Runs a command to its end, failing with its output when it fails. */
     public static String run(List<String> command) throws IOException {
         Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
