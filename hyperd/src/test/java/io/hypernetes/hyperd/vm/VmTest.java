@@ -1,0 +1,69 @@
+package io.hypernetes.hyperd.vm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.hypernetes.guest.GuestInfo;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Real QEMU (TCG) booting the real guest; one VM per test, always stopped. */
+class VmTest {
+    @TempDir
+    Path root;
+
+    @Test
+    void bootsAttachesAndDetachesADiskReattachesAndStopsCleanly() throws Exception {
+        VmConfig config = TestGuest.config(root);
+        VmShape shape = VmShape.forPod(500, 64L << 20);
+        long t0 = System.nanoTime();
+        Vm vm = Vm.boot(config, "vm-test-1", shape, Optional.empty());
+        try {
+            GuestInfo ready = vm.awaitReady(Duration.ofSeconds(90));
+            System.out.printf("cold boot to READY: %d ms (guest says %s)%n", (System.nanoTime() - t0) / 1_000_000, ready);
+            assertThat(vm.isRunning()).isTrue();
+            assertThat(vm.qmp().execute("query-status").path("status").asText()).isEqualTo("running");
+            System.out.printf("idle QEMU RSS: %d MiB (guest %s)%n", vm.rssBytes() >> 20, shape);
+
+            Path image = TestGuest.ext4Image(root, "data", "hello\n");
+            int target = vm.attachDisk("data", image, true);
+            assertThat(target).isEqualTo(1);
+            assertThat(vm.qmp().execute("query-block").toString()).contains("node-data");
+            assertThatThrownBy(() -> vm.attachDisk("data", image, true)).isInstanceOf(IllegalArgumentException.class);
+            vm.detachDisk("data");
+            assertThat(vm.qmp().execute("query-block").toString()).doesNotContain("node-data");
+            assertThat(vm.attachDisk("data2", image, false)).isEqualTo(1);
+
+            // hyperd restarts: its QMP connection goes, QEMU stays
+            long pid = vm.pid();
+            vm.disconnect();
+            Vm again = Vm.reattach(vm.dir()).orElseThrow();
+            assertThat(again.pid()).isEqualTo(pid);
+            assertThat(again.disks()).containsEntry("data2", 1).containsEntry("scratch", 0);
+            assertThat(again.qmp().execute("query-status").path("status").asText()).isEqualTo("running");
+            again.stop(Duration.ZERO);
+            assertThat(again.isRunning()).isFalse();
+            assertThat(Files.exists(vm.dir())).isFalse();
+            assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
+            assertThat(Vm.reattach(vm.dir())).isEmpty();
+            again.stop(Duration.ZERO); // idempotent
+        } finally {
+            vm.stop(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void missingQemuOrKernelSaysWhatAndHowToFixAndLeavesNothing() throws Exception {
+        VmConfig config = VmConfig.of(root.resolve("no-vmlinuz"), root.resolve("no-initrd"), root);
+        assertThatThrownBy(() -> Vm.boot(config.withQemu("qemu-system-nonexistent"), "x", VmShape.forPod(0, 0), Optional.empty()))
+                .isInstanceOf(VmException.class).hasMessageContaining("qemu-system-nonexistent not found on PATH")
+                .hasMessageContaining("apt-get install qemu-system-x86");
+        assertThatThrownBy(() -> Vm.boot(config, "x", VmShape.forPod(0, 0), Optional.empty()))
+                .isInstanceOf(VmException.class).hasMessageContaining("no-vmlinuz").hasMessageContaining("linux-image-cloud-amd64");
+        assertThat(Files.exists(config.vmsDir())).isFalse();
+    }
+}
