@@ -379,7 +379,12 @@ static void __attribute__((noreturn)) exec_child(struct spec *s, struct ids *ids
 	}
 	execve(file, s->argv, s->envp);
 	int e = errno;
-	child_fail(e == ENOENT || e == ENOTDIR ? 127 : 126, "exec: \"%s\": %s", s->argv[0], strerror(e));
+	/* Go's (and so Docker's) spelling: "permission denied", "no such file or directory" */
+	char reason[128];
+	snprintf(reason, sizeof(reason), "%s", strerror(e));
+	if (reason[0] >= 'A' && reason[0] <= 'Z')
+		reason[0] = (char)(reason[0] - 'A' + 'a');
+	child_fail(e == ENOENT || e == ENOTDIR ? 127 : 126, "exec: \"%s\": %s", s->argv[0], reason);
 }
 
 /* ---- parent side ---- */

@@ -37,10 +37,13 @@ void logf_console(const char *fmt, ...)
 
 void fail(struct reply *r, int64_t code, const char *fmt, ...)
 {
+	/* handlers pass r->message itself as an argument: format into a copy */
+	char msg[sizeof(r->message)];
 	va_list ap;
 	va_start(ap, fmt);
-	vsnprintf(r->message, sizeof(r->message), fmt, ap);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	memcpy(r->message, msg, sizeof(msg));
 	r->code = code;
 	r->failed = 1;
 }

@@ -62,6 +62,7 @@ final class TestVm implements AutoCloseable {
                 "-device", "scsi-hd,bus=scsi0.0,scsi-id=" + IMAGE_TARGET + ",lun=0,drive=image",
                 "-drive", "if=none,id=data,file=" + data + ",format=raw",
                 "-device", "scsi-hd,bus=scsi0.0,scsi-id=" + DATA_TARGET + ",lun=0,drive=data",
+                "-netdev", "user,id=net0", "-device", "virtio-net-device,netdev=net0",
                 "-device", "virtio-serial-device",
                 "-chardev", "socket,id=agent,path=" + dir.resolve("agent.sock") + ",server=on,wait=off",
                 "-device", "virtserialport,chardev=agent,name=io.hypernetes.agent.0",
