@@ -439,10 +439,15 @@ public final class AgentConnection implements AutoCloseable {
             case Protocol.STDOUT, Protocol.STDERR -> {
                 GuestProcess p = processes.get(f.id());
                 if (p != null) {
-                    if (f.type() == Protocol.STDOUT) {
-                        p.listener.stdout(f.payload());
-                    } else {
-                        p.listener.stderr(f.payload());
+                    try {
+                        if (f.type() == Protocol.STDOUT) {
+                            p.listener.stdout(f.payload());
+                        } else {
+                            p.listener.stderr(f.payload());
+                        }
+                    } catch (RuntimeException e) {
+                        // one broken listener must not take the pod's other processes down with the connection
+                        LOG.warn("output listener of process {} failed", Integer.toUnsignedString(f.id()), e);
                     }
                 }
                 grant(f.id(), f.type() == Protocol.STDOUT ? 1 : 2, f.payload().length);
@@ -459,7 +464,11 @@ public final class AgentConnection implements AutoCloseable {
                 if (p != null) {
                     int code = (int) Tlv.parse(f.payload()).integer(Protocol.TAG_EXIT_CODE, -1);
                     p.exited(code);
-                    p.listener.exited(code);
+                    try {
+                        p.listener.exited(code);
+                    } catch (RuntimeException e) {
+                        LOG.warn("exit listener of process {} failed", Integer.toUnsignedString(f.id()), e);
+                    }
                 }
             }
             default -> LOG.warn("guest at {} sent an unexpected frame {}", socket, f);

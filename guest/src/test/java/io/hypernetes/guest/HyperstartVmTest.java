@@ -78,6 +78,11 @@ class HyperstartVmTest {
             }
             vm.close();
         }
+        if (dir != null) {
+            try (var files = Files.walk(dir)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
     }
 
     private GuestProcess start(ProcessSpec spec, Collector c) throws AgentException {
