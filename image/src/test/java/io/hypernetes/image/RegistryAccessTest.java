@@ -35,6 +35,22 @@ class RegistryAccessTest {
     }
 
     @Test
+    void bearerTokensAreFetchedFromTheRealmTheRegistryNames() throws Exception {
+        try (TestRegistry registry = TestRegistry.startWithTokenAuth("bob", "t0ken")) {
+            ImageStore store = new ImageStore(root, registry.config());
+            assertThatThrownBy(() -> store.pull(registry.busybox(), Credentials.ANONYMOUS))
+                    .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.UNAUTHORIZED))
+                    .hasMessageContaining("pull access denied for " + registry.address() + "/busybox, repository does not exist or may require authorization");
+            assertThatThrownBy(() -> store.pull(registry.busybox(), new Credentials("bob", "wrong")))
+                    .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.UNAUTHORIZED))
+                    .hasMessageContaining("the token service 127.0.0.1:").hasMessageContaining("refused the credentials of \"bob\"");
+            Image image = store.pull(registry.busybox(), new Credentials("bob", "t0ken"));
+            assertThat(image.repoTags()).containsExactly(registry.busybox());
+            assertThat(Debugfs.names(store.rootfs(image), "/bin")).contains("busybox");
+        }
+    }
+
+    @Test
     void mirrorsAreTriedFirstAndADeadOrEmptyMirrorFallsBackToTheRegistry() throws Exception {
         HttpServer empty = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         empty.createContext("/", exchange -> {

@@ -40,25 +40,35 @@ public final class TestRegistry implements AutoCloseable {
     private final Process process;
     private final String address;
     private final String credentials;
+    private final AutoCloseable tokenService;
 
-    private TestRegistry(Path dir, Process process, String address, String credentials) {
+    private TestRegistry(Path dir, Process process, String address, String credentials, AutoCloseable tokenService) {
         this.dir = dir;
         this.process = process;
         this.address = address;
         this.credentials = credentials;
+        this.tokenService = tokenService;
     }
 
     /** Starts an anonymous registry and pushes {@code busybox:latest}. */
     public static TestRegistry start() throws IOException {
-        return start(null, null);
+        return start(null, null, false);
     }
 
     /** Starts a registry that wants {@code user}/{@code password} (htpasswd, a Basic challenge) for pulls and pushes. */
     public static TestRegistry startWithBasicAuth(String user, String password) throws IOException {
-        return start(user, password);
+        return start(user, password, false);
     }
 
-    private static TestRegistry start(String user, String password) throws IOException {
+    /**
+     * Starts a registry with {@code token} auth, as Docker Hub has: a {@code Bearer} challenge sends clients to a token
+     * service (started here too) that grants {@code user}/{@code password} what they ask and anonymous clients nothing.
+     */
+    public static TestRegistry startWithTokenAuth(String user, String password) throws IOException {
+        return start(user, password, true);
+    }
+
+    private static TestRegistry start(String user, String password, boolean token) throws IOException {
         Path dir = Files.createTempDirectory("test-registry-");
         int port;
         try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
@@ -79,7 +89,18 @@ public final class TestRegistry implements AutoCloseable {
                 http:
                   addr: %s
                 """.formatted(dir.resolve("storage"), address));
-        if (user != null) {
+        TokenService tokens = null;
+        if (token) {
+            tokens = new TokenService(dir, user, password);
+            config.append("""
+                    auth:
+                      token:
+                        realm: %s
+                        service: %s
+                        issuer: %s
+                        rootcertbundle: %s
+                    """.formatted(tokens.realm(), TokenService.SERVICE, TokenService.ISSUER, tokens.certificate()));
+        } else if (user != null) {
             Path htpasswd = dir.resolve("htpasswd");
             Files.writeString(htpasswd, user + ":" + bcrypt(password) + "\n");
             config.append("""
@@ -92,7 +113,7 @@ public final class TestRegistry implements AutoCloseable {
         Path configFile = Files.writeString(dir.resolve("config.yml"), config);
         Process process = new ProcessBuilder("/usr/bin/docker-registry", "serve", configFile.toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-        TestRegistry registry = new TestRegistry(dir, process, address, user == null ? null : user + ":" + password);
+        TestRegistry registry = new TestRegistry(dir, process, address, user == null ? null : user + ":" + password, tokens);
         try {
             registry.awaitServing();
             registry.push(busyboxLayout(dir.resolve("layouts/busybox")).dir(), "latest", "busybox:latest");
@@ -289,6 +310,13 @@ public final class TestRegistry implements AutoCloseable {
 
     @Override
     public void close() {
+        if (tokenService != null) {
+            try {
+                tokenService.close();
+            } catch (Exception ignored) {
+                // a stopped HttpServer
+            }
+        }
         process.destroy();
         try {
             if (!process.waitFor(10, TimeUnit.SECONDS)) {
