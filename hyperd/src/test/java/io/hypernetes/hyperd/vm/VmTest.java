@@ -27,6 +27,14 @@ class VmTest {
             System.out.printf("cold boot to READY: %d ms (guest says %s)%n", (System.nanoTime() - t0) / 1_000_000, ready);
             assertThat(vm.isRunning()).isTrue();
             assertThat(vm.qmp().execute("query-status").path("status").asText()).isEqualTo("running");
+            Path memoryCgroup = VmCgroup.ROOT.resolve("memory/hypernetes/vm-test-1");
+            if (Files.isDirectory(memoryCgroup)) {
+                assertThat(Files.readString(memoryCgroup.resolve("memory.limit_in_bytes")).strip())
+                        .isEqualTo(Long.toString(VmCgroup.memoryLimit(shape, config)));
+                assertThat(Files.readString(memoryCgroup.resolve("cgroup.procs")).strip()).isEqualTo(Long.toString(vm.pid()));
+                assertThat(Files.readString(VmCgroup.ROOT.resolve("cpu/hypernetes/vm-test-1/cpu.cfs_quota_us")).strip())
+                        .isEqualTo("100000");
+            }
             System.out.printf("idle QEMU RSS: %d MiB (guest %s)%n", vm.rssBytes() >> 20, shape);
 
             Path image = TestGuest.ext4Image(root, "data", "hello\n");
@@ -48,6 +56,7 @@ class VmTest {
             again.stop(Duration.ZERO);
             assertThat(again.isRunning()).isFalse();
             assertThat(Files.exists(vm.dir())).isFalse();
+            assertThat(Files.exists(memoryCgroup)).isFalse();
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
             assertThat(Vm.reattach(vm.dir())).isEmpty();
             again.stop(Duration.ZERO); // idempotent
