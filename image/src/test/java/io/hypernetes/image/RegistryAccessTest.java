@@ -87,6 +87,62 @@ class RegistryAccessTest {
     }
 
     @Test
+    void blobsRedirectedToAnotherOriginAreFetchedThereWithoutTheCredentials() throws Exception {
+        String basic = "Basic " + java.util.Base64.getEncoder().encodeToString("alice:pw".getBytes());
+        java.net.http.HttpClient proxy = java.net.http.HttpClient.newHttpClient();
+        List<String> frontAuthorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<String> cdnAuthorizations = new java.util.concurrent.CopyOnWriteArrayList<>();
+        HttpServer front = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        HttpServer cdn = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        try (TestRegistry registry = TestRegistry.start()) {
+            com.sun.net.httpserver.HttpHandler forward = exchange -> {
+                try {
+                    var response = proxy.send(java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + registry.address()
+                                    + exchange.getRequestURI())).header("Accept", exchange.getRequestHeaders().getFirst("Accept")).build(),
+                            java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                    response.headers().firstValue("Content-Type").ifPresent(t -> exchange.getResponseHeaders().set("Content-Type", t));
+                    exchange.sendResponseHeaders(response.statusCode(), response.body().length == 0 ? -1 : response.body().length);
+                    exchange.getResponseBody().write(response.body());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    exchange.close();
+                }
+            };
+            front.createContext("/", exchange -> {
+                String authorization = exchange.getRequestHeaders().getFirst("Authorization");
+                frontAuthorizations.add(String.valueOf(authorization));
+                if (!basic.equals(authorization)) {
+                    exchange.getResponseHeaders().set("WWW-Authenticate", "Basic realm=\"front\"");
+                    exchange.sendResponseHeaders(401, -1);
+                    exchange.close();
+                } else if (exchange.getRequestURI().getPath().contains("/blobs/")) {
+                    exchange.getResponseHeaders().set("Location", "http://localhost:" + cdn.getAddress().getPort() + exchange.getRequestURI());
+                    exchange.sendResponseHeaders(307, -1);
+                    exchange.close();
+                } else {
+                    forward.handle(exchange);
+                }
+            });
+            cdn.createContext("/", exchange -> {
+                cdnAuthorizations.add(String.valueOf(exchange.getRequestHeaders().getFirst("Authorization")));
+                forward.handle(exchange);
+            });
+            front.start();
+            cdn.start();
+            RegistryConfig config = RegistryConfig.DEFAULT.withMirrors("front.invalid",
+                    List.of("http://127.0.0.1:" + front.getAddress().getPort()));
+            Image image = new ImageStore(root, config).pull("front.invalid/busybox", new Credentials("alice", "pw"));
+            assertThat(image.layers()).hasSize(1);
+            assertThat(cdnAuthorizations).hasSize(2).containsOnly("null");
+            assertThat(frontAuthorizations).contains(basic);
+        } finally {
+            front.stop(0);
+            cdn.stop(0);
+        }
+    }
+
+    @Test
     void configurationLoadsFromYamlOrJsonAndRefusesTypos() throws Exception {
         Path yaml = Files.writeString(root.resolve("registries.yaml"), """
                 insecure: ["localhost:5000"]
