@@ -352,9 +352,12 @@ static void power_off(void)
 		umount2("/run/scratch", MNT_DETACH);
 	sync();
 	/* the OK reply is written before QEMU goes away (the host treats a lost connection as success too) */
-	fcntl(port, F_SETFL, fcntl(port, F_GETFL) & ~O_NONBLOCK);
-	while (outq && state == FRAMED)
-		flush_port();
+	long flush_deadline = uptime_ms() + 2000; /* a host that stops reading must not keep the VM up */
+	while (outq && state == FRAMED && uptime_ms() < flush_deadline) {
+		struct pollfd pp = { .fd = port, .events = POLLOUT };
+		if (poll(&pp, 1, 100) > 0)
+			flush_port();
+	}
 	logf_console("power off");
 	reboot(RB_AUTOBOOT);
 	for (;;)
@@ -518,6 +521,8 @@ static void process_rx(void)
 
 static void read_port(void)
 {
+	if (rxlen == sizeof(rx))
+		return; /* cannot happen: a whole frame always fits; never mistake it for end of input */
 	ssize_t k = read(port, rx + rxlen, sizeof(rx) - rxlen);
 	if (k == 0) {
 		hang_up("end of input");
