@@ -61,6 +61,8 @@ public final class RegistryClient {
     private final HttpClient verifying;
     private final HttpClient trusting;
     private final Map<String, Authorization> authorizations = new ConcurrentHashMap<>();
+    /** For insecure registries: the endpoint (HTTPS or HTTP) that last answered, tried first from then on. */
+    private final Map<String, URI> answering = new ConcurrentHashMap<>();
 
     /** Where a registry's API is served: a mirror or the registry itself, over HTTPS (verified or not) or HTTP. */
     record Endpoint(URI base, boolean mirror, boolean verifyTls) {
@@ -136,8 +138,11 @@ public final class RegistryClient {
         }
         String host = registry.equals(ImageReference.DOCKER_HUB) ? ImageReference.DOCKER_HUB_API : registry;
         if (config.isInsecure(registry)) {
-            out.add(new Endpoint(URI.create("https://" + host), false, false));
-            out.add(new Endpoint(URI.create("http://" + host), false, false));
+            Endpoint https = new Endpoint(URI.create("https://" + host), false, false);
+            Endpoint http = new Endpoint(URI.create("http://" + host), false, false);
+            boolean httpAnswered = http.base().equals(answering.get(registry));
+            out.add(httpAnswered ? http : https);
+            out.add(httpAnswered ? https : http);
         } else {
             out.add(new Endpoint(URI.create("https://" + host), false, true));
         }
@@ -218,7 +223,11 @@ public final class RegistryClient {
         ImageException failure = null;
         for (Endpoint endpoint : endpoints(image.registry())) {
             try {
-                return fetch(endpoint, image, suffix, accept, credentials, what, answer);
+                T result = fetch(endpoint, image, suffix, accept, credentials, what, answer);
+                if (!endpoint.mirror()) {
+                    answering.put(image.registry(), endpoint.base());
+                }
+                return result;
             } catch (ImageException e) {
                 boolean tryNext = endpoint.mirror() || e.reason() == ImageException.Reason.UNAVAILABLE;
                 if (failure == null || !endpoint.mirror()) {

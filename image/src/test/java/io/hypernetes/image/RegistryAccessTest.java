@@ -143,6 +143,14 @@ class RegistryAccessTest {
     }
 
     @Test
+    void aManifestOver4MiBIsRefused() {
+        byte[] big = new byte[RegistryClient.MAX_MANIFEST + 1];
+        assertThatThrownBy(() -> RegistryClient.readLimited(new java.io.ByteArrayInputStream(big), RegistryClient.MAX_MANIFEST, "the manifest of x"))
+                .isInstanceOfSatisfying(ImageException.class, e -> assertThat(e.reason()).isEqualTo(ImageException.Reason.CORRUPT))
+                .hasMessage("the manifest of x is larger than the 4194304 bytes allowed");
+    }
+
+    @Test
     void configurationLoadsFromYamlOrJsonAndRefusesTypos() throws Exception {
         Path yaml = Files.writeString(root.resolve("registries.yaml"), """
                 insecure: ["localhost:5000"]

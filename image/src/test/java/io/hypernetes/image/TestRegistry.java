@@ -263,10 +263,16 @@ public final class TestRegistry implements AutoCloseable {
         return policy;
     }
 
-    /** Writes the busybox image (one layer: /bin/busybox, its applets as links, /etc/passwd) tagged {@code latest}. */
+    /**
+     * Writes the busybox image (one layer: /bin/busybox, its applets as links, /etc/passwd) tagged {@code latest}; the
+     * same bytes, and so the same image id, every time on one machine.
+     */
     public static OciLayout busyboxLayout(Path dir) {
         OciLayout layout = new OciLayout(dir);
-        layout.tag(layout.image(List.of(busyboxLayer()), "amd64", Map.of("Cmd", List.of("sh"), "Env", List.of(PATH))), "latest");
+        Map<String, Object> config = new java.util.LinkedHashMap<>();
+        config.put("Cmd", List.of("sh"));
+        config.put("Env", List.of(PATH));
+        layout.tag(layout.image(List.of(busyboxLayer()), "amd64", config), "latest");
         return layout;
     }
 
