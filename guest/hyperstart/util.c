@@ -186,13 +186,34 @@ int wait_scsi_disk(int target, int timeout_ms, char *dev, size_t devlen)
 					if (be->d_name[0] == '.')
 						continue;
 					snprintf(dev, devlen, "/dev/%s", be->d_name);
+					char size_path[1024];
+					snprintf(size_path, sizeof(size_path), "%s/%s/size", path, be->d_name);
 					closedir(b);
 					closedir(d);
-					struct stat st;
-					long dl2 = uptime_ms() + 1000;
-					while (stat(dev, &st) < 0 && uptime_ms() < dl2)
-						usleep(5000);
-					return 0;
+					/*
+					 * A hot-plugged disk shows up in sysfs before sd has read its capacity;
+					 * until then it has size 0 and opening it fails with ENXIO.
+					 */
+					for (;;) {
+						struct stat st;
+						char num[32] = "";
+						int fd = open(size_path, O_RDONLY | O_CLOEXEC);
+						if (fd >= 0) {
+							ssize_t k = read(fd, num, sizeof(num) - 1);
+							close(fd);
+							num[k > 0 ? k : 0] = 0;
+						}
+						if (stat(dev, &st) == 0 && atol(num) > 0) {
+							int probe = open(dev, O_RDONLY | O_CLOEXEC);
+							if (probe >= 0) {
+								close(probe);
+								return 0;
+							}
+						}
+						if (uptime_ms() >= deadline + 2000)
+							return 0; /* let the mount report why */
+						usleep(10000);
+					}
 				}
 				closedir(b);
 			}

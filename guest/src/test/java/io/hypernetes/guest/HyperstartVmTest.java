@@ -291,6 +291,20 @@ class HyperstartVmTest {
     }
 
     @Test
+    @Order(8)
+    void aHotPluggedImageDiskIsFoundByItsScsiTarget() throws Exception {
+        Path copy = dir.resolve("hot.ext4");
+        Files.copy(vm.image, copy);
+        vm.hotPlugDisk(copy, 5);
+        agent.newContainer(new ContainerSpec("hot", new Disk(5, "ext4"), List.of()));
+        Collector c = new Collector();
+        start(ProcessSpec.init("hot", List.of("cat", "/etc/image-marker"), List.of()), c);
+        assertThat(exit(c)).isZero();
+        assertThat(c.stdout()).isEqualTo("original\n");
+        agent.removeContainer("hot");
+    }
+
+    @Test
     @Order(9)
     void podVolumesAndDisksAreMountedIntoTheContainer() throws Exception {
         agent.writeFile("config", "app", 0755, FileType.DIRECTORY, new byte[0]);

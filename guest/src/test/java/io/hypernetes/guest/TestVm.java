@@ -117,6 +117,32 @@ final class TestVm implements AutoCloseable {
         }
     }
 
+    /** Hot-plugs a raw disk image as SCSI target {@code target} through QMP, as the VM driver does. */
+    void hotPlugDisk(Path file, int target) throws IOException {
+        try (java.nio.channels.SocketChannel qmp = java.nio.channels.SocketChannel.open(java.net.StandardProtocolFamily.UNIX)) {
+            qmp.connect(java.net.UnixDomainSocketAddress.of(dir.resolve("qmp.sock")));
+            java.io.BufferedReader in = new java.io.BufferedReader(java.nio.channels.Channels.newReader(qmp, StandardCharsets.UTF_8));
+            in.readLine(); // greeting
+            for (String command : List.of("{\"execute\":\"qmp_capabilities\"}",
+                    "{\"execute\":\"blockdev-add\",\"arguments\":{\"node-name\":\"hot" + target + "\",\"driver\":\"raw\","
+                            + "\"read-only\":true,\"file\":{\"driver\":\"file\",\"filename\":\"" + file + "\",\"read-only\":true}}}",
+                    "{\"execute\":\"device_add\",\"arguments\":{\"driver\":\"scsi-hd\",\"bus\":\"scsi0.0\",\"scsi-id\":" + target
+                            + ",\"lun\":0,\"drive\":\"hot" + target + "\",\"id\":\"disk" + target + "\"}}")) {
+                qmp.write(java.nio.ByteBuffer.wrap((command + "\n").getBytes(StandardCharsets.UTF_8)));
+                String line;
+                do {
+                    line = in.readLine();
+                    if (line == null) {
+                        throw new IOException("QMP closed");
+                    }
+                } while (line.startsWith("{\"event\""));
+                if (!line.startsWith("{\"return\"")) {
+                    throw new IOException("QMP refused " + command + ": " + line);
+                }
+            }
+        }
+    }
+
     boolean alive() {
         return qemu.isAlive();
     }
