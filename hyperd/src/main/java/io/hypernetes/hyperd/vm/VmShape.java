@@ -9,10 +9,10 @@ package io.hypernetes.hyperd.vm;
  * {@value #GUEST_OVERHEAD_MIB} MiB for what the guest itself needs before any container runs, rounded up to
  * {@value #ALIGNMENT_MIB} MiB (QEMU and the guest kernel work in huge-page sized blocks).
  *
- * <p>The overhead was measured on the Debian cloud kernel with hyperstart's initramfs: the kernel, its page tables and
- * slabs, the unpacked initramfs (hyperstart + virtio/SCSI modules) and the page cache a container's first start needs
- * take about 40 MiB of a guest's RAM after boot; 64 MiB leaves room for the guest's own buffers so a container limited
- * to N MiB can really use N MiB.
+ * <p>The overhead covers the guest kernel (its page tables, slabs and memmap), the unpacked initramfs (hyperstart and
+ * the virtio/SCSI modules, about 4 MiB) and the page cache a container's first start needs, so a container limited to
+ * N MiB can really use N MiB. 64 MiB is an estimate with headroom, not yet a measurement of the guest's MemAvailable
+ * after boot (to do: read it through hyperstart and lower the constant to what it shows).
  */
 public record VmShape(int vcpus, long memoryBytes) {
     static final long MIB = 1L << 20;
