@@ -81,8 +81,10 @@ public enum Accelerator {
         }
         Vm vm = null;
         try {
-            vm = Vm.boot(config.withAccelerator(KVM), "accel-probe", new VmShape(1, 128 << 20), Optional.empty());
-            vm.awaitReady(deadline);
+            long start = System.nanoTime();
+            vm = Vm.boot(config.withAccelerator(KVM), "accel-probe", new VmShape(1, 128 << 20), Optional.empty(), deadline);
+            vm.awaitReady(deadline.minusNanos(System.nanoTime() - start).isNegative()
+                    ? Duration.ofMillis(1) : deadline.minusNanos(System.nanoTime() - start));
             return new Decision(KVM, "a KVM guest reached READY", key);
         } catch (VmException e) {
             String first = e.getMessage().lines().findFirst().orElse("");

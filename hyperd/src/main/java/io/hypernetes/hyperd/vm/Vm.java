@@ -68,6 +68,11 @@ public final class Vm {
      * left behind (no process, directory or cgroup).
      */
     public static Vm boot(VmConfig config, String id, VmShape shape, Optional<Tap> nic) throws VmException {
+        return boot(config, id, shape, nic, QMP_TIMEOUT);
+    }
+
+    /** As {@link #boot(VmConfig, String, VmShape, Optional)}, giving QEMU {@code startTimeout} to answer QMP. */
+    static Vm boot(VmConfig config, String id, VmShape shape, Optional<Tap> nic, Duration startTimeout) throws VmException {
         if (id == null || !ID.matcher(id).matches()) {
             throw new IllegalArgumentException("VM id must match " + ID + ": " + id);
         }
@@ -100,7 +105,7 @@ public final class Vm {
             pb.environment().put("HN_CGROUP_PROCS", String.join(" ", cgroup.map(c -> c.procsFiles().stream().map(Path::toString).toList()).orElse(List.of())));
             Files.writeString(dir.resolve("qemu.cmdline"), String.join(" ", argv) + "\n");
             process = pb.start();
-            Qmp qmp = connectQmp(dir, process);
+            Qmp qmp = connectQmp(dir, process, startTimeout);
             long pid = readPid(dir, process);
             long start = HostProcess.startTime(pid).orElseThrow(() -> new VmException("QEMU exited right after starting; "
                     + tail(dir.resolve("qemu.log"), 20)));
@@ -131,8 +136,8 @@ public final class Vm {
         }
     }
 
-    private static Qmp connectQmp(Path dir, Process process) throws VmException {
-        long deadline = System.nanoTime() + QMP_TIMEOUT.toNanos();
+    private static Qmp connectQmp(Path dir, Process process, Duration timeout) throws VmException {
+        long deadline = System.nanoTime() + timeout.toNanos();
         Path socket = dir.resolve("qmp.sock");
         while (!Files.exists(socket)) {
             if (!process.isAlive()) {
@@ -140,7 +145,7 @@ public final class Vm {
                         + tail(dir.resolve("qemu.log"), 20));
             }
             if (System.nanoTime() > deadline) {
-                throw new VmException("QEMU did not create " + socket + " within " + QMP_TIMEOUT);
+                throw new VmException("QEMU did not create " + socket + " within " + timeout);
             }
             sleep(10);
         }

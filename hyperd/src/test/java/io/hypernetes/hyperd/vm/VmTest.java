@@ -4,6 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hypernetes.guest.GuestInfo;
+import io.hypernetes.hyperd.net.DefaultNetwork;
+import io.hypernetes.hyperd.net.Tap;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.Set;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -21,11 +28,16 @@ class VmTest {
         VmConfig config = TestGuest.config(root);
         VmShape shape = VmShape.forPod(500, 64L << 20);
         long t0 = System.nanoTime();
-        Vm vm = Vm.boot(config, "vm-test-1", shape, Optional.empty());
+        Set<String> linksBefore = links();
+        DefaultNetwork network = DefaultNetwork.open("hntest1", "10.250.8.0/29", root.resolve("net"));
+        Optional<Tap> tap = network.attach("vm-test-1");
+        Vm vm = Vm.boot(config, "vm-test-1", shape, tap);
         try {
             GuestInfo ready = vm.awaitReady(Duration.ofSeconds(90));
             System.out.printf("cold boot to READY: %d ms (guest says %s)%n", (System.nanoTime() - t0) / 1_000_000, ready);
             assertThat(vm.isRunning()).isTrue();
+            tap.ifPresent(t -> assertThat(run("ip", "-o", "link", "show", t.name())).doesNotContain("NO-CARRIER")); // QEMU holds it
+            assertThat(vm.mac()).isEqualTo(tap.map(Tap::mac));
             assertThat(vm.qmp().execute("query-status").path("status").asText()).isEqualTo("running");
             Path memoryCgroup = VmCgroup.ROOT.resolve("memory/hypernetes/vm-test-1");
             if (Files.isDirectory(memoryCgroup)) {
@@ -57,11 +69,35 @@ class VmTest {
             assertThat(again.isRunning()).isFalse();
             assertThat(Files.exists(vm.dir())).isFalse();
             assertThat(Files.exists(memoryCgroup)).isFalse();
+            tap.ifPresent(t -> assertThat(links()).doesNotContain(t.name()));
             assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).isFalse();
             assertThat(Vm.reattach(vm.dir())).isEmpty();
             again.stop(Duration.ZERO); // idempotent
         } finally {
             vm.stop(Duration.ZERO);
+            network.release("vm-test-1");
+            network.removeBridge();
+        }
+        assertThat(links()).isEqualTo(linksBefore);
+    }
+
+    static Set<String> links() {
+        Set<String> names = new HashSet<>();
+        for (String line : run("ip", "-o", "link").split("\n")) {
+            String[] f = line.split(": ");
+            if (f.length > 1) {
+                names.add(f[1].split("@")[0]);
+            }
+        }
+        return names;
+    }
+
+    static String run(String... cmd) {
+        try {
+            Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+            return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 
