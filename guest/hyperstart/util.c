@@ -29,6 +29,10 @@ void logf_console(const char *fmt, ...)
 	vsnprintf(line + n, sizeof(line) - (size_t)n - 1, fmt, ap);
 	va_end(ap);
 	size_t len = strlen(line);
+	/* messages quote what the host sent: keep control bytes and non-ASCII off the console */
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)line[i] < 0x20 || (unsigned char)line[i] > 0x7e)
+			line[i] = '?';
 	line[len++] = '\n';
 	if (write(2, line, len) < 0) {
 		/* nowhere else to report it */

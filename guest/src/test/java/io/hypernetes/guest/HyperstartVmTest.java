@@ -431,6 +431,38 @@ class HyperstartVmTest {
             assertThat(peer.message(peer.frameOfType(Protocol.ERROR))).contains("is not valid");
             peer.send(new Frame(Protocol.PING, 13, new byte[0]).encode());
             assertThat(peer.frameOfType(Protocol.OK).id()).isEqualTo(13);
+            // random requests with plausible tags and random values: every one answered, none fatal
+            java.util.Random random = new java.util.Random(5);
+            int[] types = {Protocol.PING, Protocol.START_POD, Protocol.WRITE_FILE, Protocol.NEW_CONTAINER, Protocol.REMOVE_CONTAINER,
+                    Protocol.START_PROCESS, Protocol.SIGNAL, Protocol.WINSIZE, Protocol.CLOSE_STDIN, Protocol.STATE, Protocol.ATTACH,
+                    Protocol.STDIN, Protocol.WINDOW, Protocol.OK, Protocol.READY, 0x00, 0x99};
+            int[] tags = {3, 10, 14, 15, 16, 20, 21, 22, 23, 24, 25, 30, 31, 32, 33, 34, 35, 36, 37, 40, 41, 42, 43, 44, 45, 46, 47, 48,
+                    49, 50, 54, 55, 1000};
+            for (int batch = 0; batch < 20; batch++) {
+                for (int i = 0; i < 50; i++) {
+                    Tlv.Writer w = Tlv.writer();
+                    for (int t = random.nextInt(5); t > 0; t--) {
+                        int tag = tags[random.nextInt(tags.length)];
+                        if (random.nextBoolean()) {
+                            w.integer(tag, random.nextInt(4) == 0 ? random.nextLong() : random.nextInt(300) - 20);
+                        } else {
+                            byte[] v = new byte[random.nextInt(24)];
+                            random.nextBytes(v);
+                            w.bytes(tag, random.nextBoolean() ? v : ("x" + random.nextInt(3)).getBytes(StandardCharsets.UTF_8));
+                        }
+                    }
+                    byte[] payload = w.toByteArray();
+                    if (random.nextInt(10) == 0 && payload.length > 2) {
+                        payload = java.util.Arrays.copyOf(payload, payload.length - 1 - random.nextInt(2)); // truncated TLV
+                    }
+                    peer.send(new Frame(types[random.nextInt(types.length)], 1000 + i, payload).encode());
+                }
+                peer.send(new Frame(Protocol.PING, 900_000 + batch, new byte[0]).encode());
+                Frame pong;
+                do {
+                    pong = peer.frameOfType(Protocol.OK);
+                } while (pong.id() != 900_000 + batch);
+            }
             // half a frame, then the host goes away: the fragment is dropped
             peer.send(ByteBuffer.allocate(6).putInt(100).put((byte) 1).put((byte) 0).array());
         }
@@ -446,7 +478,7 @@ class HyperstartVmTest {
         start(ProcessSpec.init("last", List.of("sleep", "600"), List.of()), new Collector());
         agent.destroyPod();
         assertThat(vm.awaitExit(WAIT)).as("QEMU exits after DESTROY_POD").isTrue();
-        assertThat(Files.readString(vm.console)).contains("power off");
+        assertThat(Files.readString(vm.console, StandardCharsets.ISO_8859_1)).contains("power off");
     }
 
     /** The host side spoken by hand, to send what AgentConnection never would. */

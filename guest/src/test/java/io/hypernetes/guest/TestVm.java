@@ -153,7 +153,7 @@ final class TestVm implements AutoCloseable {
 
     String consoleTail() {
         try {
-            List<String> lines = Files.readAllLines(console, StandardCharsets.UTF_8);
+            List<String> lines = Files.readAllLines(console, StandardCharsets.ISO_8859_1);
             return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
         } catch (IOException e) {
             return "(no console: " + e.getMessage() + ")";
