@@ -260,12 +260,24 @@ public final class Vm {
      * there within {@code deadline}, or when QEMU exits first.
      */
     public GuestInfo awaitReady(Duration deadline) throws VmException {
-        try (AgentConnection agent = AgentConnection.connect(agentSocket(), deadline)) {
-            return agent.awaitReady(deadline);
-        } catch (AgentException e) {
-            throw new VmException("VM " + id() + " did not become ready within " + deadline
-                    + (isRunning() ? "" : " (QEMU exited)") + ": " + e.getMessage() + "\nlast console lines:\n" + consoleTail(20), e);
+        long end = System.nanoTime() + deadline.toNanos();
+        AgentException last = null;
+        // Short attempts, so a guest that panicked (QEMU exits: -no-reboot, panic=-1) fails now, not at the deadline.
+        while (isRunning()) {
+            long left = end - System.nanoTime();
+            if (left <= 0) {
+                break;
+            }
+            Duration attempt = Duration.ofNanos(Math.min(left, Duration.ofSeconds(2).toNanos()));
+            try (AgentConnection agent = AgentConnection.connect(agentSocket(), attempt)) {
+                return agent.awaitReady(Duration.ofNanos(Math.max(left, Duration.ofSeconds(1).toNanos())));
+            } catch (AgentException e) {
+                last = e;
+            }
         }
+        throw new VmException("VM " + id() + " did not become ready within " + deadline
+                + (isRunning() ? "" : " (QEMU exited)") + (last == null ? "" : ": " + last.getMessage())
+                + "\nlast console lines:\n" + consoleTail(20), last);
     }
 
     /**

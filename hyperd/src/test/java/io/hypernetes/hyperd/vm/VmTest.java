@@ -102,6 +102,21 @@ class VmTest {
     }
 
     @Test
+    void aGuestThatNeverGetsReadyFailsWithItsConsole() throws Exception {
+        VmConfig config = TestGuest.config(root).withKernelArgs(java.util.List.of("rdinit=/no-such-init"));
+        Vm vm = Vm.boot(config, "vm-test-broken", VmShape.forPod(0, 0), Optional.empty());
+        try {
+            assertThatThrownBy(() -> vm.awaitReady(Duration.ofSeconds(60)))
+                    .isInstanceOf(VmException.class)
+                    .hasMessageContaining("did not become ready")
+                    .hasMessageContaining("last console lines")
+                    .hasMessageContaining("Kernel panic");
+        } finally {
+            vm.stop(Duration.ZERO);
+        }
+    }
+
+    @Test
     void missingQemuOrKernelSaysWhatAndHowToFixAndLeavesNothing() throws Exception {
         VmConfig config = VmConfig.of(root.resolve("no-vmlinuz"), root.resolve("no-initrd"), root);
         assertThatThrownBy(() -> Vm.boot(config.withQemu("qemu-system-nonexistent"), "x", VmShape.forPod(0, 0), Optional.empty()))
