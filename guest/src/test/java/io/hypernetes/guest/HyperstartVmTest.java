@@ -135,6 +135,19 @@ class HyperstartVmTest {
         assertThat(exit(c)).isZero();
         assertThat(c.stdout()).isEqualTo("hello guest\nsecond line\n");
         agent.removeContainer("cat");
+
+        // four times the stdin window: writing waits for the guest's WINDOW grants
+        agent.newContainer(new ContainerSpec("counter", image, List.of()));
+        Collector count = new Collector();
+        GuestProcess wc = start(ProcessSpec.init("counter", List.of("wc", "-c"), List.of()).withStdin(true), count);
+        byte[] chunk = new byte[100_000];
+        for (int i = 0; i < 10; i++) {
+            wc.write(chunk);
+        }
+        wc.closeStdin();
+        assertThat(exit(count)).isZero();
+        assertThat(count.stdout().strip()).isEqualTo("1000000");
+        agent.removeContainer("counter");
     }
 
     @Test
