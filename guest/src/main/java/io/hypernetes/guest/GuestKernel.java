@@ -89,6 +89,26 @@ public record GuestKernel(Path vmlinuz, String version, Path modulesDir) {
         }
     }
 
+    /**
+     * The kernel argument that lets a guest boot under TCG on a loaded host: there the guest's
+     * TSC is the host's, the kernel's calibration of it against the emulated PIT fails, and the
+     * kernel then hangs before /init with no clock. {@code tsc_early_khz} skips the calibration.
+     * Empty when the host's frequency cannot be read.
+     */
+    public static Optional<String> tcgClockArgument() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+                if (line.startsWith("cpu MHz")) {
+                    double mhz = Double.parseDouble(line.substring(line.indexOf(':') + 1).strip());
+                    return mhz > 0 ? Optional.of("tsc_early_khz=" + Math.round(mhz * 1000)) : Optional.empty();
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // no /proc/cpuinfo frequency: let the kernel calibrate
+        }
+        return Optional.empty();
+    }
+
     /** Numeric where both parts are numbers: 6.10 after 6.9. */
     static int compareVersions(String a, String b) {
         String[] x = a.split("[.-]");

@@ -54,7 +54,7 @@ final class TestVm implements AutoCloseable {
                 "-m", "256", "-smp", "1", "-nodefaults", "-no-user-config", "-nographic", "-no-reboot",
                 "-serial", "file:" + dir.resolve("console.log"),
                 "-kernel", kernel.vmlinuz().toString(), "-initrd", initrd.toString(),
-                "-append", "console=ttyS0 quiet panic=-1 reboot=t tsc_early_khz=" + hostTscKhz(),
+                "-append", "console=ttyS0 quiet panic=-1 reboot=t " + GuestKernel.tcgClockArgument().orElse(""),
                 "-device", "virtio-scsi-device,id=scsi0",
                 "-drive", "if=none,id=scratch,file=" + scratch + ",format=raw",
                 "-device", "scsi-hd,bus=scsi0.0,scsi-id=0,lun=0,drive=scratch",
@@ -93,20 +93,6 @@ final class TestVm implements AutoCloseable {
         Path image = dir.resolve("image.ext4");
         run("mkfs.ext4", "-q", "-F", "-d", root.toString(), image.toString(), "32M");
         return image;
-    }
-
-    /**
-     * Under TCG the guest's TSC is the host's, and on a loaded host the kernel's calibration
-     * against the emulated PIT fails, leaving it without a clock: it then hangs before /init.
-     * Telling it the frequency skips the calibration.
-     */
-    static long hostTscKhz() throws IOException {
-        for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
-            if (line.startsWith("cpu MHz")) {
-                return Math.round(Double.parseDouble(line.substring(line.indexOf(':') + 1).strip()) * 1000);
-            }
-        }
-        return 2_000_000;
     }
 
     static void run(String... cmd) throws IOException, InterruptedException {
