@@ -1,0 +1,483 @@
+package io.hypernetes.hyperd;
+
+import static io.hypernetes.runtime.Runtimes.invalid;
+import static io.hypernetes.runtime.Runtimes.notFound;
+import static io.hypernetes.runtime.Runtimes.refused;
+
+import io.grpc.BindableService;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.hypernetes.guest.AgentConnection;
+import io.hypernetes.guest.AgentException;
+import io.hypernetes.guest.ContainerSpec;
+import io.hypernetes.guest.Disk;
+import io.hypernetes.guest.FileType;
+import io.hypernetes.guest.GuestProcess;
+import io.hypernetes.guest.Mount;
+import io.hypernetes.guest.PodConfig;
+import io.hypernetes.guest.ProcessListener;
+import io.hypernetes.guest.ProcessSpec;
+import io.hypernetes.guest.ProcessState;
+import io.hypernetes.image.Image;
+import io.hypernetes.image.ImageException;
+import io.hypernetes.image.ImageStore;
+import io.hypernetes.hyperd.net.DefaultNetwork;
+import io.hypernetes.hyperd.net.Tap;
+import io.hypernetes.hyperd.vm.Vm;
+import io.hypernetes.hyperd.vm.VmConfig;
+import io.hypernetes.hyperd.vm.VmPool;
+import io.hypernetes.hyperd.vm.VmException;
+import io.hypernetes.hyperd.vm.VmShape;
+import io.hypernetes.runtime.Runtimes;
+import io.hypernetes.runtime.v1.ContainerConfig;
+import io.hypernetes.runtime.v1.PodSandboxConfig;
+import io.hypernetes.runtime.v1.PodSandboxMetadata;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The pod VMs of one node and what happens to them: the engine behind hyperd's {@code RuntimeService}.
+ * A sandbox is a QEMU microvm (from the pool when one fits, booted cold otherwise) with hyperstart as PID 1; a
+ * container is its image's read-only root filesystem hot-plugged as a disk plus a process tree hyperstart runs in
+ * its own mount and PID namespaces.
+ */
+final class PodVms implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(PodVms.class);
+    static final Duration READY = Duration.ofSeconds(60);
+    static final long MAX_VOLUME_BYTES = 64L << 20;
+
+    private final Path root;
+    private final VmConfig vmConfig;
+    private final VmPool pool;
+    private final DefaultNetwork network;
+    private final ImageStore images;
+    private final Map<String, PodVm> sandboxes = new ConcurrentHashMap<>();
+    private final Map<String, PodContainer> containers = new ConcurrentHashMap<>();
+
+    PodVms(Path root, VmConfig vmConfig, VmPool pool, DefaultNetwork network, ImageStore images) {
+        this.root = root;
+        this.vmConfig = vmConfig;
+        this.pool = pool;
+        this.network = network;
+        this.images = images;
+    }
+
+    static String newId() {
+        byte[] bytes = new byte[32];
+        ThreadLocalRandom.current().nextBytes(bytes);
+        return HexFormat.of().formatHex(bytes);
+    }
+
+    Path sandboxDir(String id) {
+        return root.resolve("sandboxes").resolve(id);
+    }
+
+    // ---- sandboxes
+
+    PodVm run(PodSandboxConfig config) {
+        PodSandboxMetadata metadata = config.getMetadata();
+        synchronized (sandboxes) {
+            for (PodVm other : sandboxes.values()) {
+                if (other.config.getMetadata().equals(metadata)) {
+                    throw Status.ALREADY_EXISTS.withDescription("pod sandbox " + metadata.getNamespace() + "/" + metadata.getName()
+                            + " (uid " + metadata.getUid() + ", attempt " + metadata.getAttempt() + ") already exists as \""
+                            + other.id + "\"; remove it or raise the attempt").asRuntimeException();
+                }
+            }
+        }
+        String id = newId();
+        PodVm pod = new PodVm(id, config, Runtimes.now(), sandboxDir(id));
+        VmShape shape = VmShape.forPod(config.getResources().getCpuMillis(), config.getResources().getMemoryBytes());
+        Vm vm = null;
+        AgentConnection agent = null;
+        long started = System.nanoTime();
+        try {
+            Files.createDirectories(pod.dir);
+            Optional<Vm> pooled = pool.take(shape);
+            if (pooled.isPresent()) {
+                vm = pooled.get();
+            } else {
+                vm = Vm.boot(vmConfig, id.substring(0, 16), shape, network.attach(id.substring(0, 16)));
+                vm.awaitReady(READY);
+            }
+            Tap tap = vm.tap().orElse(null);
+            agent = AgentConnection.connect(vm.agentSocket(), Duration.ofSeconds(10));
+            agent.startPod(podConfig(config, tap));
+            long millis = (System.nanoTime() - started) / 1_000_000;
+            Map<String, String> info = new LinkedHashMap<>();
+            info.put("vm", "qemu pid " + vm.pid() + ", " + shape.vcpus() + " vCPU, " + (shape.memoryBytes() >> 20) + " MiB, "
+                    + vmConfig.accelerator() + (pooled.isPresent() ? ", from the pool" : ", cold boot") + ", ready in " + millis + " ms");
+            info.put("vmDir", vm.dir().toString());
+            pod.running(vm, agent, tap, info);
+            sandboxes.put(id, pod);
+            save(pod);
+            log.info("sandbox {} for pod {}/{}: {}", id, metadata.getNamespace(), metadata.getName(), info.get("vm"));
+            return pod;
+        } catch (RuntimeException | IOException | AgentException e) {
+            String console = vm != null && !(e instanceof VmException) ? vm.consoleTail(20) : "";
+            if (agent != null) agent.close();
+            if (vm != null) {
+                vm.stop(Duration.ZERO);
+                releaseAddress(vm);
+            }
+            deleteTree(pod.dir);
+            if (e instanceof StatusRuntimeException s) throw s;
+            throw Status.UNAVAILABLE.withDescription("pod VM for " + metadata.getNamespace() + "/" + metadata.getName()
+                    + " did not start: " + e.getMessage() + (console.isBlank() ? "" : "\nguest console:\n" + console)).asRuntimeException();
+        }
+    }
+
+    private void releaseAddress(Vm vm) {
+        try {
+            network.release(vm.id());
+        } catch (IOException e) {
+            log.warn("vm {}: releasing its address: {}", vm.id(), e.getMessage());
+        }
+    }
+
+    private static PodConfig podConfig(PodSandboxConfig config, Tap tap) {
+        String hostname = config.getHostname().isEmpty() ? config.getMetadata().getName() : config.getHostname();
+        if (hostname.length() > 63) hostname = hostname.substring(0, 63);
+        String hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
+                + (tap == null ? "" : tap.ip() + "\t" + hostname + "\n");
+        return new PodConfig(hostname, config.getDnsConfig().getServersList(), config.getDnsConfig().getSearchesList(),
+                config.getDnsConfig().getOptionsList(), hosts,
+                Optional.ofNullable(tap).map(t -> new PodConfig.Interface("eth0", t.ip(), t.prefix(), Optional.of(t.gateway()), 0)));
+    }
+
+    PodVm sandbox(String id) {
+        PodVm pod = sandboxes.get(id);
+        if (pod == null) throw notFound("pod sandbox", id);
+        return pod;
+    }
+
+    List<PodVm> sandboxes() {
+        List<PodVm> list = new ArrayList<>(sandboxes.values());
+        list.sort((a, b) -> Long.compare(a.createdAt, b.createdAt));
+        return list;
+    }
+
+    /** Stops every container at once and the VM; the tap and address go back to the network. Idempotent. */
+    void stop(PodVm pod) {
+        for (PodContainer c : pod.containerList()) {
+            c.abandon("its sandbox stopped");
+        }
+        PodVm.Held held = pod.release();
+        if (held.agent() != null) {
+            try {
+                held.agent().destroyPod();
+            } catch (RuntimeException e) {
+                log.debug("sandbox {}: destroy: {}", pod.id, e.getMessage());
+            }
+            held.agent().close();
+        }
+        if (held.vm() != null) {
+            held.vm().stop(Duration.ofSeconds(5));
+            releaseAddress(held.vm());
+        }
+        for (PodContainer c : pod.containerList()) {
+            c.lost(137, "its pod VM stopped");
+        }
+        save(pod);
+    }
+
+    void removeSandbox(String id) {
+        PodVm pod = sandboxes.get(id);
+        if (pod == null) return;
+        stop(pod);
+        for (PodContainer c : pod.containerList()) {
+            containers.remove(c.id);
+            c.log.delete();
+        }
+        sandboxes.remove(id);
+        deleteTree(pod.dir);
+    }
+
+    // ---- containers
+
+    PodContainer create(PodVm pod, ContainerConfig config) {
+        if (!pod.ready()) throw refused("pod sandbox \"" + pod.id + "\" is not ready: create a new one");
+        for (PodContainer other : pod.containerList()) {
+            if (other.config.getMetadata().equals(config.getMetadata())) {
+                throw Status.ALREADY_EXISTS.withDescription("container " + config.getMetadata().getName() + " (attempt "
+                        + config.getMetadata().getAttempt() + ") already exists in sandbox \"" + pod.id + "\" as \"" + other.id + "\"").asRuntimeException();
+            }
+        }
+        Image image = images.find(config.getImage())
+                .orElseThrow(() -> notFound("image", config.getImage() + "\" (pull it first"));
+        Launch launch;
+        try {
+            launch = Launch.of(config, image.config());
+        } catch (IllegalArgumentException e) {
+            throw invalid(e.getMessage());
+        }
+        String id = newId();
+        AgentConnection agent = pod.agent();
+        Vm vm = pod.vm();
+        try {
+            List<Mount> mounts = new ArrayList<>();
+            for (io.hypernetes.runtime.v1.Mount m : config.getMountsList()) {
+                if (!m.getVolumeId().isEmpty()) {
+                    throw invalid("mount " + m.getContainerPath() + ": block volumes (volume_id) are not supported by this hyperd yet");
+                }
+                mounts.add(new Mount(new Mount.VolumeSource(copyIn(pod, agent, Path.of(m.getHostPath()))), m.getContainerPath(), m.getReadonly()));
+            }
+            Path rootfs = images.rootfs(image);
+            int target = vm.attachDisk(diskName(id), rootfs, true);
+            agent.newContainer(new ContainerSpec(id, new Disk(target, "ext4"), mounts));
+        } catch (ImageException | AgentException | IllegalArgumentException e) {
+            throw Status.FAILED_PRECONDITION.withDescription("container " + config.getMetadata().getName() + ": " + e.getMessage()).asRuntimeException();
+        }
+        String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
+        PodContainer c = new PodContainer(id, pod.id, config, image.id(), imageRef, launch, Runtimes.now(),
+                new ContainerLogFile(pod.dir.resolve("logs").resolve(id + ".log")), () -> save(pod));
+        synchronized (pod) {
+            pod.containers.put(id, c);
+        }
+        containers.put(id, c);
+        save(pod);
+        return c;
+    }
+
+    /**
+     * Copies a node directory (a ConfigMap, Secret, downwardAPI or emptyDir volume the node agent wrote) into the
+     * guest once per pod, and answers its name there. Nothing of the host's filesystem is shared into the VM.
+     */
+    private String copyIn(PodVm pod, AgentConnection agent, Path hostPath) {
+        String name = "v" + Integer.toHexString(hostPath.toString().hashCode()) + "-" + sanitize(hostPath.getFileName().toString());
+        synchronized (pod.volumes) {
+            if (pod.volumes.containsKey(name)) return name;
+            if (!Files.isDirectory(hostPath, LinkOption.NOFOLLOW_LINKS)) {
+                throw new IllegalArgumentException("host path " + hostPath + " is not a directory on the node");
+            }
+            long[] bytes = {0};
+            try (Stream<Path> walk = Files.walk(hostPath)) {
+                for (Path p : (Iterable<Path>) walk.sorted()::iterator) {
+                    if (p.equals(hostPath)) continue;
+                    String rel = hostPath.relativize(p).toString();
+                    int mode = mode(p);
+                    if (Files.isSymbolicLink(p)) {
+                        agent.writeFile(name, rel, 0777, FileType.SYMLINK, Files.readSymbolicLink(p).toString().getBytes());
+                    } else if (Files.isDirectory(p)) {
+                        agent.writeFile(name, rel, mode, FileType.DIRECTORY, new byte[0]);
+                    } else if (Files.isRegularFile(p)) {
+                        byte[] content = Files.readAllBytes(p);
+                        bytes[0] += content.length;
+                        if (bytes[0] > MAX_VOLUME_BYTES) {
+                            throw new IllegalArgumentException("volume " + hostPath + " is larger than " + (MAX_VOLUME_BYTES >> 20) + " MiB");
+                        }
+                        agent.writeFile(name, rel, mode, FileType.FILE, content);
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException("copying " + hostPath + " into the pod VM: " + e.getMessage(), e);
+            }
+            pod.volumes.put(name, hostPath.toString());
+            return name;
+        }
+    }
+
+    private static int mode(Path p) throws IOException {
+        int mode = 0;
+        for (PosixFilePermission perm : Files.getPosixFilePermissions(p, LinkOption.NOFOLLOW_LINKS)) {
+            mode |= 1 << (8 - perm.ordinal());
+        }
+        return mode;
+    }
+
+    private static String sanitize(String name) {
+        String s = name.replaceAll("[^A-Za-z0-9_.-]", "_");
+        return s.length() > 40 ? s.substring(0, 40) : s;
+    }
+
+    /** A container's root filesystem disk: QEMU node names are short, a prefix of the id is unique enough. */
+    private static String diskName(String containerId) {
+        return "ctr-" + containerId.substring(0, 24);
+    }
+
+    PodContainer container(String id) {
+        PodContainer c = containers.get(id);
+        if (c == null) throw notFound("container", id);
+        return c;
+    }
+
+    List<PodContainer> containers() {
+        List<PodContainer> list = new ArrayList<>(containers.values());
+        list.sort((a, b) -> Long.compare(a.createdAt, b.createdAt));
+        return list;
+    }
+
+    void start(PodContainer c) {
+        PodVm pod = sandbox(c.sandboxId);
+        synchronized (c) {
+            if (c.state() != io.hypernetes.runtime.v1.ContainerState.CONTAINER_CREATED) {
+                throw refused("container \"" + c.id + "\" is " + c.state().name().substring("CONTAINER_".length()).toLowerCase()
+                        + "; only a created container can be started");
+            }
+            if (!pod.ready()) throw refused("pod sandbox \"" + pod.id + "\" is not ready");
+            Launch l = c.launch;
+            ProcessSpec spec = new ProcessSpec(c.id, true, l.args(), l.env(), l.workingDir(), l.user(),
+                    c.config.getTty(), c.config.getStdin(), c.config.getTty() ? 80 : 0, c.config.getTty() ? 24 : 0);
+            try {
+                c.started(pod.agent().startProcess(spec, c));
+            } catch (AgentException e) {
+                c.failedToStart((int) e.code(), e.getMessage());
+                throw Status.FAILED_PRECONDITION.withDescription("failed to start container " + c.config.getMetadata().getName()
+                        + ": " + e.getMessage()).asRuntimeException();
+            }
+        }
+    }
+
+    /** SIGTERM (or the image's stop signal), {@code timeoutSeconds}, then SIGKILL. Idempotent. */
+    void stop(PodContainer c, long timeoutSeconds) throws InterruptedException {
+        c.abandon("stopped before it started");
+        GuestProcess main = c.main();
+        if (main == null) return;
+        try {
+            main.signal(15);
+            if (!c.awaitExit(timeoutSeconds * 1000)) {
+                main.signal(9);
+                c.awaitExit(10_000);
+            }
+        } catch (AgentException | UncheckedIOException e) {
+            log.debug("container {}: stop: {}", c.id, e.getMessage());
+        }
+    }
+
+    void removeContainer(String id) throws InterruptedException {
+        PodContainer c = containers.get(id);
+        if (c == null) return;
+        stop(c, 0);
+        PodVm pod = sandboxes.get(c.sandboxId);
+        if (pod != null) {
+            AgentConnection agent = pod.agent();
+            Vm vm = pod.vm();
+            try {
+                if (agent != null) agent.removeContainer(id);
+                if (vm != null) vm.detachDisk(diskName(id));
+            } catch (RuntimeException e) {
+                log.warn("container {}: cleaning up in its pod VM: {}", id, e.getMessage());
+            }
+            synchronized (pod) {
+                pod.containers.remove(id);
+            }
+            save(pod);
+        }
+        containers.remove(id);
+        c.log.delete();
+    }
+
+    /** Starts another process in a running container, as {@code docker exec} does (same user, env, working dir). */
+    GuestProcess exec(PodContainer c, List<String> cmd, boolean tty, boolean stdin, int columns, int rows, ProcessListener listener) {
+        if (!c.running()) {
+            throw refused("container \"" + c.id + "\" is not running");
+        }
+        PodVm pod = sandbox(c.sandboxId);
+        Launch l = c.launch;
+        return pod.agent().startProcess(new ProcessSpec(c.id, false, cmd, l.env(), l.workingDir(), l.user(), tty, stdin,
+                tty ? Math.max(columns, 1) : 0, tty ? Math.max(rows, 1) : 0), listener);
+    }
+
+    // ---- persistence
+
+    private void save(PodVm pod) {
+        if (sandboxes.containsKey(pod.id) && Files.isDirectory(pod.dir)) {
+            HyperdState.write(pod.dir.resolve("sandbox.json"), pod.record());
+        }
+    }
+
+    /** Finds the pod VMs of a previous hyperd again: reconnects to each VM still running, resumes its containers. */
+    void restore() throws IOException {
+        Path dir = root.resolve("sandboxes");
+        if (!Files.isDirectory(dir)) return;
+        try (Stream<Path> list = Files.list(dir)) {
+            for (Path d : list.toList()) {
+                Path file = d.resolve("sandbox.json");
+                if (!Files.isRegularFile(file)) {
+                    deleteTree(d); // a sandbox that never finished starting
+                    continue;
+                }
+                try {
+                    restore(HyperdState.read(file), d);
+                } catch (IOException | RuntimeException e) {
+                    log.warn("sandbox in {}: not restored: {}", d, e.toString());
+                }
+            }
+        }
+    }
+
+    private void restore(HyperdState.SandboxRecord r, Path dir) {
+        PodVm pod = new PodVm(r.id(), r.config(), r.createdAt(), dir);
+        pod.restoredIp(r.ip());
+        sandboxes.put(pod.id, pod);
+        for (HyperdState.ContainerRecord cr : r.containers()) {
+            Launch launch = images.find(cr.imageId()).map(i -> Launch.of(cr.config(), i.config()))
+                    .orElse(new Launch(List.of("/bin/sh"), List.of(), "/", ""));
+            PodContainer c = PodContainer.restore(cr, pod.id, launch, new ContainerLogFile(dir.resolve("logs").resolve(cr.id() + ".log")), () -> save(pod));
+            pod.containers.put(c.id, c);
+            containers.put(c.id, c);
+        }
+        Optional<Vm> vm = r.state().equals("SANDBOX_READY") ? Vm.reattach(dir.resolve("vm")) : Optional.empty();
+        if (vm.isEmpty()) {
+            pod.notReady();
+            for (PodContainer c : pod.containerList()) c.lost(255, "its pod VM was gone when hyperd restarted");
+            save(pod);
+            log.info("sandbox {}: its VM is gone; marked not ready", pod.id);
+            return;
+        }
+        AgentConnection agent = AgentConnection.connect(vm.get().agentSocket(), Duration.ofSeconds(10));
+        Map<Integer, ProcessState> processes = new LinkedHashMap<>();
+        for (ProcessState p : agent.state()) processes.put(p.id(), p);
+        pod.running(vm.get(), agent, vm.get().tap().orElse(null), Map.of("vm", "qemu pid " + vm.get().pid() + " (reattached)"));
+        for (PodContainer c : pod.containerList()) {
+            if (!c.running()) continue;
+            ProcessState p = processes.get(c.mainProcessId());
+            if (p == null) {
+                c.lost(255, "hyperstart no longer knows its process");
+            } else if (!p.running()) {
+                c.lost(p.exitCode(), "exited while hyperd was down");
+            } else {
+                c.resumed(agent.reattach(p.id(), c));
+            }
+        }
+        save(pod);
+        log.info("sandbox {}: reattached to qemu pid {}", pod.id, vm.get().pid());
+    }
+
+    static void deleteTree(Path dir) {
+        if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) return;
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path p : walk.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (IOException e) {
+            log.warn("removing {}: {}", dir, e.getMessage());
+        }
+    }
+
+    /** Leaves every pod VM running (they outlive hyperd) and closes only the connections to them. */
+    @Override
+    public void close() {
+        for (PodVm pod : sandboxes.values()) {
+            AgentConnection agent = pod.agent();
+            if (agent != null) agent.close();
+        }
+    }
+}
