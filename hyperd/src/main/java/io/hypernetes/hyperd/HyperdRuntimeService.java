@@ -278,7 +278,11 @@ final class HyperdRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBa
             try {
                 code = timeout == 0 ? exit.get() : exit.get(timeout, TimeUnit.SECONDS);
             } catch (TimeoutException e) {
-                process.signal(9);
+                try {
+                    process.signal(9);
+                } catch (AgentException gone) {
+                    // it exited meanwhile, or the VM went away: either way it no longer runs
+                }
                 throw Status.DEADLINE_EXCEEDED.withDescription("command " + request.getCmdList() + " timed out after " + timeout + " s").asRuntimeException();
             } catch (ExecutionException e) {
                 throw Status.INTERNAL.withDescription(String.valueOf(e.getCause())).asRuntimeException();

@@ -30,7 +30,7 @@ import java.util.List;
 final class HyperdState {
     private HyperdState() {}
 
-    record SandboxRecord(String id, PodSandboxConfig config, long createdAt, String state, String ip,
+    record SandboxRecord(String id, PodSandboxConfig config, long createdAt, String state, String ip, String vmDir,
                          List<ContainerRecord> containers) {}
 
     record ContainerRecord(String id, ContainerConfig config, String imageId, String imageRef, long createdAt, long startedAt,

@@ -102,7 +102,7 @@ final class PodVm {
         for (PodContainer c : containers.values()) {
             records.add(c.record());
         }
-        return new HyperdState.SandboxRecord(id, config, createdAt, state.name(), ip, records);
+        return new HyperdState.SandboxRecord(id, config, createdAt, state.name(), ip, vm == null ? "" : vm.dir().toString(), records);
     }
 
     synchronized PodSandbox item() {

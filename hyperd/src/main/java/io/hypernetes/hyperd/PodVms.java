@@ -183,7 +183,7 @@ final class PodVms implements AutoCloseable {
         if (held.agent() != null) {
             try {
                 held.agent().destroyPod();
-            } catch (RuntimeException e) {
+            } catch (AgentException | RuntimeException e) {
                 log.debug("sandbox {}: destroy: {}", pod.id, e.getMessage());
             }
             held.agent().close();
@@ -242,7 +242,7 @@ final class PodVms implements AutoCloseable {
             Path rootfs = images.rootfs(image);
             int target = vm.attachDisk(diskName(id), rootfs, true);
             agent.newContainer(new ContainerSpec(id, new Disk(target, "ext4"), mounts));
-        } catch (ImageException | AgentException | IllegalArgumentException e) {
+        } catch (ImageException | AgentException | IOException | IllegalArgumentException e) {
             throw Status.FAILED_PRECONDITION.withDescription("container " + config.getMetadata().getName() + ": " + e.getMessage()).asRuntimeException();
         }
         String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
@@ -260,7 +260,7 @@ final class PodVms implements AutoCloseable {
      * Copies a node directory (a ConfigMap, Secret, downwardAPI or emptyDir volume the node agent wrote) into the
      * guest once per pod, and answers its name there. Nothing of the host's filesystem is shared into the VM.
      */
-    private String copyIn(PodVm pod, AgentConnection agent, Path hostPath) {
+    private String copyIn(PodVm pod, AgentConnection agent, Path hostPath) throws AgentException {
         String name = "v" + Integer.toHexString(hostPath.toString().hashCode()) + "-" + sanitize(hostPath.getFileName().toString());
         synchronized (pod.volumes) {
             if (pod.volumes.containsKey(name)) return name;
@@ -372,7 +372,7 @@ final class PodVms implements AutoCloseable {
             try {
                 if (agent != null) agent.removeContainer(id);
                 if (vm != null) vm.detachDisk(diskName(id));
-            } catch (RuntimeException e) {
+            } catch (AgentException | IOException | RuntimeException e) {
                 log.warn("container {}: cleaning up in its pod VM: {}", id, e.getMessage());
             }
             synchronized (pod) {
@@ -385,7 +385,8 @@ final class PodVms implements AutoCloseable {
     }
 
     /** Starts another process in a running container, as {@code docker exec} does (same user, env, working dir). */
-    GuestProcess exec(PodContainer c, List<String> cmd, boolean tty, boolean stdin, int columns, int rows, ProcessListener listener) {
+    GuestProcess exec(PodContainer c, List<String> cmd, boolean tty, boolean stdin, int columns, int rows, ProcessListener listener)
+            throws AgentException {
         if (!c.running()) {
             throw refused("container \"" + c.id + "\" is not running");
         }
@@ -416,14 +417,14 @@ final class PodVms implements AutoCloseable {
                 }
                 try {
                     restore(HyperdState.read(file), d);
-                } catch (IOException | RuntimeException e) {
+                } catch (IOException | AgentException | RuntimeException e) {
                     log.warn("sandbox in {}: not restored: {}", d, e.toString());
                 }
             }
         }
     }
 
-    private void restore(HyperdState.SandboxRecord r, Path dir) {
+    private void restore(HyperdState.SandboxRecord r, Path dir) throws IOException, AgentException {
         PodVm pod = new PodVm(r.id(), r.config(), r.createdAt(), dir);
         pod.restoredIp(r.ip());
         sandboxes.put(pod.id, pod);
@@ -434,7 +435,7 @@ final class PodVms implements AutoCloseable {
             pod.containers.put(c.id, c);
             containers.put(c.id, c);
         }
-        Optional<Vm> vm = r.state().equals("SANDBOX_READY") ? Vm.reattach(dir.resolve("vm")) : Optional.empty();
+        Optional<Vm> vm = r.state().equals("SANDBOX_READY") ? Vm.reattach(Path.of(r.vmDir())) : Optional.empty();
         if (vm.isEmpty()) {
             pod.notReady();
             for (PodContainer c : pod.containerList()) c.lost(255, "its pod VM was gone when hyperd restarted");

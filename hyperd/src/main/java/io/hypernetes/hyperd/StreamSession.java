@@ -66,6 +66,8 @@ final class StreamSession implements StreamObserver<StreamInput>, ProcessListene
             }
         } catch (StatusRuntimeException e) {
             fail(e);
+        } catch (AgentException e) {
+            // the process exited or its VM went away: its exit (or the container's) ends this stream
         }
     }
 
@@ -110,21 +112,21 @@ final class StreamSession implements StreamObserver<StreamInput>, ProcessListene
         }
     }
 
-    private void stdin(ByteString data) {
+    private void stdin(ByteString data) throws AgentException {
         GuestProcess target = target();
         if (target != null && start().getStdin()) {
             target.write(data.toByteArray());
         }
     }
 
-    private void resize(TerminalSize size) {
+    private void resize(TerminalSize size) throws AgentException {
         GuestProcess target = target();
         if (target != null && start().getTty()) {
             target.resize((int) size.getWidth(), (int) size.getHeight());
         }
     }
 
-    private void closeStdin() {
+    private void closeStdin() throws AgentException {
         if (attach) {
             boolean once = container.config.getStdinOnce();
             GuestProcess main = container.main();
@@ -165,7 +167,11 @@ final class StreamSession implements StreamObserver<StreamInput>, ProcessListene
             fail(invalid("the stream ended before its start message"));
             return;
         }
-        closeStdin();
+        try {
+            closeStdin();
+        } catch (AgentException e) {
+            // the process is gone already
+        }
     }
 
     // ---- output (the process's, or the container's main process's when attached)
@@ -248,7 +254,7 @@ final class StreamSession implements StreamObserver<StreamInput>, ProcessListene
         if (kill && p != null) {
             try {
                 p.signal(9);
-            } catch (RuntimeException ignored) {
+            } catch (AgentException | RuntimeException ignored) {
                 // it has exited already
             }
         }
