@@ -10,6 +10,9 @@ import java.util.Optional;
  * QEMU's command line for a pod VM. Nothing from the host but the kernel, the initramfs and the VM's own files: no
  * defaults, no user config, no option ROMs, no display; a {@code microvm} with virtio-mmio devices only.
  *
+ * <p>A {@code virtio-balloon-device} with free-page reporting lets the guest hand freed pages back; it is never
+ * inflated (hyperd does not take memory away from a pod).
+ *
  * <p>Under TCG the kernel cannot calibrate the TSC against the PIT on a loaded host (it hangs at "Marking TSC
  * unstable"), so the host's TSC frequency is passed as {@code tsc_early_khz}: TCG's guest TSC is the host's.
  */
@@ -31,6 +34,9 @@ final class QemuCommand {
                 "-device", "virtio-scsi-device,id=scsi0",
                 "-blockdev", "driver=raw,node-name=node-scratch,file.driver=file,file.filename=" + dir.resolve("scratch.ext4"),
                 "-device", "scsi-hd,bus=scsi0.0,scsi-id=" + Vm.SCRATCH_TARGET + ",lun=0,drive=node-scratch,serial=scratch,id=disk-scratch",
+                // gives the host back the pages the guest frees (boot's decompression buffers, exited containers):
+                // measured 190 vs 216 MiB idle RSS for a 512 MiB busybox guest once the guest loads virtio_balloon
+                "-device", "virtio-balloon-device,free-page-reporting=on",
                 "-device", "virtio-serial-device",
                 "-chardev", "socket,id=agent,path=" + dir.resolve("agent.sock") + ",server=on,wait=off",
                 "-device", "virtserialport,chardev=agent,name=io.hypernetes.agent.0",
