@@ -1,5 +1,6 @@
 package io.hypernetes.hyperd.vm;
 
+import io.hypernetes.guest.GuestKernel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -44,6 +45,11 @@ public record VmConfig(String qemu, Path kernel, Path initramfs, Accelerator acc
     public static VmConfig of(Path kernel, Path initramfs, Path stateRoot) {
         return new VmConfig(DEFAULT_QEMU, kernel, initramfs, Accelerator.TCG, stateRoot, DEFAULT_SCRATCH_BYTES, true,
                 DEFAULT_TCG_CACHE_MIB, List.of());
+    }
+
+    /** The defaults for the guest module's kernel (its bzImage) and the initramfs written from it. */
+    public static VmConfig of(GuestKernel kernel, Path initramfs, Path stateRoot) {
+        return of(kernel.vmlinuz(), initramfs, stateRoot);
     }
 
     public VmConfig withQemu(String qemu) {
