@@ -184,7 +184,15 @@ public abstract class RuntimeServiceContract {
         return rt().podSandboxStatus(PodSandboxStatusRequest.newBuilder().setPodSandboxId(id).build()).getStatus();
     }
 
+    /**
+     * Stops a container once it has written its first line: the test containers set their SIGTERM handler before
+     * that line, and a container's main process, PID 1 of its PID namespace in a VM runtime, ignores a SIGTERM that
+     * arrives before it has a handler.
+     */
     protected void stopContainer(String id, long timeoutSeconds) {
+        if (containerStatus(id).getState() == ContainerState.CONTAINER_RUNNING) {
+            await("container " + id + " wrote its first line", () -> !logs(id).isEmpty());
+        }
         rt().withDeadlineAfter(WAIT.toMillis() + timeoutSeconds * 1000, TimeUnit.MILLISECONDS)
                 .stopContainer(StopContainerRequest.newBuilder().setContainerId(id).setTimeout(timeoutSeconds).build());
     }
