@@ -309,7 +309,7 @@ final class PodVms implements AutoCloseable {
 
     /** A container's root filesystem disk: QEMU node names are short, a prefix of the id is unique enough. */
     private static String diskName(String containerId) {
-        return "ctr-" + containerId.substring(0, 24);
+        return "ctr-" + containerId.substring(0, 16);
     }
 
     PodContainer container(String id) {
