@@ -1,26 +1,22 @@
 package io.hypernetes.cli;
 
-import io.grpc.ManagedChannel;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.quantity.Quantity;
 import io.hypernetes.api.quantity.QuantityFormatException;
 import io.hypernetes.apiserver.ApiServer;
-import io.hypernetes.client.KubeClient;
 import io.hypernetes.kubelet.NodeAgent;
 import io.hypernetes.runtime.RuntimeEndpoint;
-import io.hypernetes.runtime.hollow.HollowRuntime;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -28,14 +24,15 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code hypernetes node}: a node agent joining a running control plane, in the foreground until Ctrl-C. It
- * registers its Node, heartbeats, and runs the pods bound to it through a {@code RuntimeService}: hyperd's unix
- * socket, or the hollow runtime (a named fake, as Kubemark's: pods pretend to run).
+ * registers its Node, heartbeats, and runs the pods bound to it through a {@code RuntimeService}: by default hyperd
+ * in this process (every pod a VM), or a runtime on a unix socket ({@code hypernetes hyperd}), or the hollow runtime
+ * (a named fake, as Kubemark's: pods pretend to run).
  *
  * <p>Credentials: a node kubeconfig ({@code --kubeconfig}), or minted from the control plane's data directory
  * ({@code --data-dir}, on the control plane's machine: it needs the cluster CA key).
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
-        description = "Join a node agent to a running cluster, in the foreground; Ctrl-C stops it (its pods keep running in the runtime).")
+        description = "Join a node agent to a running cluster, in the foreground; Ctrl-C stops it (its pod VMs keep running; a restart reattaches them).")
 final class NodeCommand implements Callable<Integer> {
     @Option(names = "--name", description = "Node name (default: this host's name).")
     String name;
@@ -47,12 +44,15 @@ final class NodeCommand implements Callable<Integer> {
     @Option(names = "--kubeconfig", paramLabel = "FILE", description = "Use this node kubeconfig (user system:node:<name>) instead of minting one.")
     Path kubeconfig;
 
-    @ArgGroup(multiplicity = "1")
+    @ArgGroup(multiplicity = "0..1")
     Runtime runtime;
+
+    @Mixin
+    HyperdOptions hyperd;
 
     static final class Runtime {
         @Option(names = "--runtime-endpoint", paramLabel = "URI", required = true,
-                description = "The RuntimeService to drive, e.g. unix:///run/hypernetes/hyperd.sock.")
+                description = "Drive the RuntimeService on this unix socket, e.g. unix:///run/hypernetes/hyperd.sock (default: hyperd in this process).")
         String endpoint;
 
         @Option(names = "--hollow", required = true,
@@ -98,41 +98,21 @@ final class NodeCommand implements Callable<Integer> {
         String node = name != null ? name : InetAddress.getLocalHost().getHostName().toLowerCase(Locale.ROOT);
         Path credentials = kubeconfig != null ? kubeconfig : mint(node);
         NodeAgent.Config config = config(node, credentials);
-        List<AutoCloseable> opened = new ArrayList<>();
-        try {
-            KubeClient client = KubeClient.fromKubeconfig(credentials);
-            opened.add(client);
-            RuntimeEndpoint endpoint;
-            String runtimeName;
-            if (runtime.hollow) {
-                endpoint = new RuntimeEndpoint.InProcess("hollow-" + node);
-                HollowRuntime hollow = new HollowRuntime(new HollowRuntime.Config(node, config.podCidr()));
-                opened.add(hollow);
-                opened.add(endpoint.serve(hollow.services()));
-                runtimeName = "hollow (a fake: pods start at once and only pretend to run)";
-            } else {
-                endpoint = parse(runtime.endpoint);
-                runtimeName = endpoint.toString();
-            }
-            ManagedChannel channel = endpoint.connect();
-            opened.add(channel::shutdownNow);
-            NodeAgent agent = NodeAgent.start(config, client, channel);
-            opened.add(agent);
-            CountDownLatch stopped = new CountDownLatch(1);
-            java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-                closeAll(opened);
-                stopped.countDown();
-            }, "shutdown"));
-            System.out.printf("Node %s joined %s as system:node:%s%n", node, client.server(), node);
-            System.out.printf("  runtime: %s%n", runtimeName);
-            System.out.printf("  pods from %s%n", config.podCidr());
-            System.out.flush();
-            stopped.await();
-            return 0;
-        } catch (Exception | Error e) {
-            closeAll(opened);
-            throw e;
-        }
+        LocalNode.Runtime choice = runtime != null && runtime.hollow ? new LocalNode.Hollow()
+                : runtime != null && runtime.endpoint != null ? new LocalNode.Endpoint(parse(runtime.endpoint))
+                : new LocalNode.InProcessHyperd(hyperd.config(config.rootDir().resolve("hyperd"), config.podCidr()));
+        LocalNode local = LocalNode.start(config, credentials, choice);
+        CountDownLatch stopped = new CountDownLatch(1);
+        java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            local.close();
+            stopped.countDown();
+        }, "shutdown"));
+        System.out.printf("Node %s joined %s as system:node:%s%n", node, local.client.server(), node);
+        System.out.printf("  runtime: %s%n", local.runtimeName);
+        System.out.printf("  pods from %s%n", config.podCidr());
+        System.out.flush();
+        stopped.await();
+        return 0;
     }
 
     private NodeAgent.Config config(String node, Path credentials) {
@@ -189,16 +169,5 @@ final class NodeCommand implements Callable<Integer> {
         } catch (IllegalArgumentException ex) {
             throw new ParameterException(spec.commandLine(), ex.getMessage());
         }
-    }
-
-    private static void closeAll(List<AutoCloseable> opened) {
-        for (AutoCloseable c : opened.reversed()) {
-            try {
-                c.close();
-            } catch (Exception e) {
-                System.err.println("stopping: " + e);
-            }
-        }
-        opened.clear();
     }
 }

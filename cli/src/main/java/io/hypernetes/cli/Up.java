@@ -1,6 +1,7 @@
 package io.hypernetes.cli;
 
 import io.hypernetes.apiserver.ApiServer;
+import io.hypernetes.kubelet.NodeAgent;
 import io.hypernetes.apiserver.auth.InProcessTokenValidator;
 import io.hypernetes.apiserver.auth.KeystoneTokenValidator;
 import io.hypernetes.apiserver.auth.TokenValidator;
@@ -30,6 +31,7 @@ import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -68,6 +70,21 @@ final class Up implements Callable<Integer> {
             description = "PEM CA that signed the external Keystone's certificate (default: the system's trust store).")
     Path keystoneCa;
 
+    @Option(names = "--node", defaultValue = "hyperd", paramLabel = "hyperd|hollow|none",
+            description = "The node `up` runs on this machine: hyperd (every pod a VM), hollow (a fake: pods only pretend to run), "
+                    + "or none (nodes join with `hypernetes node`) (default: ${DEFAULT-VALUE}).")
+    String node;
+
+    @Option(names = "--node-name", description = "The local node's name (default: this host's name).")
+    String nodeName;
+
+    @Option(names = "--kubelet-port", defaultValue = "10250",
+            description = "HTTPS port of the local node's server for logs and exec (default: ${DEFAULT-VALUE}; 0 picks a free one).")
+    int kubeletPort;
+
+    @Mixin
+    HyperdOptions hyperd;
+
     @Option(names = "--node-monitor-grace-period", defaultValue = "40s", converter = DurationConverter.class,
             description = "How long a node may miss heartbeats before it is NotReady (default: ${DEFAULT-VALUE}).")
     Duration nodeMonitorGracePeriod;
@@ -85,6 +102,9 @@ final class Up implements Callable<Integer> {
         checkPort("--identity-port", identityPort);
         if (nodeMonitorGracePeriod.isZero() || podEvictionTimeout.isZero()) {
             throw new ParameterException(spec.commandLine(), "--node-monitor-grace-period and --pod-eviction-timeout must be longer than 0");
+        }
+        if (!List.of("hyperd", "hollow", "none").contains(node)) {
+            throw new ParameterException(spec.commandLine(), "--node must be hyperd, hollow or none, got " + node);
         }
         if (keystoneCa != null && keystoneUrl == null) {
             throw new ParameterException(spec.commandLine(), "--keystone-cacert needs --keystone-url");
@@ -123,9 +143,25 @@ final class Up implements Callable<Integer> {
                 GarbageCollector.start(informers),
                 PodGarbageCollector.start(informers),
                 KubeScheduler.start(informers, SchedulerConfig.defaults(), Duration.ofSeconds(30)));
+        LocalNode local = null;
+        if (!node.equals("none")) {
+            try {
+                local = startLocalNode(server, dir);
+            } catch (Exception e) {
+                for (AutoCloseable c : components.reversed()) c.close();
+                informers.close();
+                controllersClient.close();
+                if (keystone != null) keystone.close();
+                server.close();
+                throw new IllegalStateException("the local node did not start: " + e.getMessage()
+                        + (node.equals("hyperd") ? " (run `./hypernetes doctor`; or `up --node none` and join nodes with `hypernetes node`)" : ""), e);
+            }
+        }
+        LocalNode localNode = local;
         CountDownLatch stopped = new CountDownLatch(1);
         IdentityServer identityServer = keystone;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (localNode != null) localNode.close();
             for (AutoCloseable c : components.reversed()) {
                 try {
                     c.close();
@@ -149,9 +185,34 @@ final class Up implements Callable<Integer> {
         } else {
             System.out.printf("Identity: external Keystone at %s%n", keystoneUrl);
         }
+        if (localNode != null) {
+            System.out.printf("Node %s: %s%n", localNode.name, localNode.runtimeName);
+        }
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** This machine as a node: hyperd (or the hollow fake) in this process, a node agent with its own credentials. */
+    private LocalNode startLocalNode(ApiServer server, Path dir) throws Exception {
+        String name = nodeName != null ? nodeName : localNodeName();
+        String podCidr = NodeCommand.defaultPodCidr(name);
+        Path root = dir.resolve("nodes").resolve(name);
+        long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
+        NodeAgent.Config config = NodeAgent.Config.defaults(name)
+                .withCapacity(Runtime.getRuntime().availableProcessors() * 1000L, memory, 110)
+                .withPodCidr(podCidr)
+                .withRootDir(root.toAbsolutePath());
+        Path credentials = server.nodeKubeconfig(name);
+        config = config.withServer(kubeletPort, credentials);
+        LocalNode.Runtime runtime = node.equals("hollow") ? new LocalNode.Hollow()
+                : new LocalNode.InProcessHyperd(hyperd.config(root.resolve("hyperd"), podCidr));
+        return LocalNode.start(config, credentials, runtime);
+    }
+
+    /** This host's name as a node name, which `up` and `hypernetes node` use by default. */
+    static String localNodeName() throws java.net.UnknownHostException {
+        return java.net.InetAddress.getLocalHost().getHostName().toLowerCase(java.util.Locale.ROOT);
     }
 
     private void checkPort(String option, int value) {

@@ -32,6 +32,9 @@ final class Cluster implements AutoCloseable {
         this.dataDir = dataDir;
         List<String> args = new ArrayList<>(List.of("up", "--data-dir", dataDir.toString(),
                 "--port", "0", "--identity-port", "0", "--bind-address", "127.0.0.1", "--watch-bookmark-interval", "2s"));
+        if (!extraArgs.contains("--node")) {
+            args.addAll(List.of("--node", "none")); // these tests join the nodes they need, or none
+        }
         args.addAll(extraArgs);
         process = new HypernetesProcess(args);
         url = process.await(UP, Duration.ofSeconds(120));

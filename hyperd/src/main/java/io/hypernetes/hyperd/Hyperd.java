@@ -5,6 +5,7 @@ import io.hypernetes.guest.GuestKernel;
 import io.hypernetes.guest.Initramfs;
 import io.hypernetes.hyperd.net.DefaultNetwork;
 import io.hypernetes.hyperd.vm.Accelerator;
+import io.hypernetes.hyperd.vm.HostCheck;
 import io.hypernetes.hyperd.vm.VmConfig;
 import io.hypernetes.hyperd.vm.VmPool;
 import io.hypernetes.hyperd.vm.VmShape;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
+import java.util.List;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -109,6 +111,17 @@ public final class Hyperd implements AutoCloseable {
         return hyperd;
     }
 
+    /**
+     * Checks this host for what hyperd needs (QEMU, the guest kernel and its modules, hyperstart, KVM or TCG, taps and
+     * bridges, cgroups, disk), without starting anything: {@code hypernetes doctor}.
+     */
+    public static List<HostCheck.Finding> check(Config config) {
+        Path state = config.stateDir().toAbsolutePath();
+        Path kernel = config.kernel().or(() -> GuestKernel.find().map(GuestKernel::vmlinuz))
+                .orElse(Path.of("/boot/vmlinuz (none with modules found)"));
+        return HostCheck.run(VmConfig.of(kernel, state.resolve("guest").resolve("initramfs.img"), state));
+    }
+
     /** The initramfs for this kernel and this build's hyperstart, built once (its name carries both). */
     private static Path initramfs(Path dir, GuestKernel kernel) throws IOException {
         String hash;
@@ -165,7 +178,7 @@ public final class Hyperd implements AutoCloseable {
     /** Closes connections and the pool's background work. Pod VMs keep running: a new hyperd reattaches to them. */
     @Override
     public void close() {
-        pool.close();
+        pool.leave();
         pods.close();
     }
 }

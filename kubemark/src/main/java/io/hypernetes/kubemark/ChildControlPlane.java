@@ -33,7 +33,7 @@ public final class ChildControlPlane implements ControlPlane {
     private ChildControlPlane(Path script, Path dataDir, String javaOpts) {
         this.dataDir = dataDir;
         ProcessBuilder pb = new ProcessBuilder(script.toString(), "up", "--data-dir", dataDir.toString(),
-                "--port", "0", "--identity-port", "0", "--bind-address", "127.0.0.1").redirectErrorStream(true);
+                "--port", "0", "--identity-port", "0", "--bind-address", "127.0.0.1", "--node", "none").redirectErrorStream(true);
         // Kubemark runs from a built jar; the child must run the same build, not rebuild a tree others are editing
         pb.environment().put("HYPERNETES_SKIP_BUILD", "1");
         if (javaOpts != null) pb.environment().put("HYPERNETES_JAVA_OPTS", javaOpts);

@@ -180,7 +180,7 @@ public final class ApiBench implements java.util.concurrent.Callable<Integer> {
             System.out.println("cold start not measured: run through the ./hypernetes script");
             return;
         }
-        List<String> cmd = List.of(root + "/hypernetes", "up", "--data-dir", dir.toString(), "--port", "0", "--bind-address", "127.0.0.1");
+        List<String> cmd = List.of(root + "/hypernetes", "up", "--data-dir", dir.toString(), "--port", "0", "--bind-address", "127.0.0.1", "--node", "none");
         System.out.println();
         for (int run = 1; run <= 3; run++) {
             long t = System.nanoTime();
