@@ -24,7 +24,7 @@ public final class Initramfs {
     private Initramfs() {}
 
     /** Load order: each after the modules it depends on. */
-    public static final List<String> MODULES = List.of("virtio_ring", "virtio", "virtio_mmio", "scsi_common", "scsi_mod",
+    public static final List<String> MODULES = List.of("virtio_ring", "virtio", "virtio_mmio", "virtio_balloon", "scsi_common", "scsi_mod",
             "sd_mod", "virtio_scsi", "virtio_console", "virtio_blk", "failover", "net_failover", "virtio_net", "overlay",
             "libcrc32c", "erofs");
 

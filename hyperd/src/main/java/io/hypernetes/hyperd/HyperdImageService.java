@@ -72,8 +72,7 @@ final class HyperdImageService extends ImageServiceGrpc.ImageServiceImplBase {
             try {
                 io.hypernetes.image.Image pulled = store.pull(image, credentials);
                 store.rootfs(pulled);
-                return PullImageResponse.newBuilder()
-                        .setImageRef(pulled.repoDigests().isEmpty() ? pulled.id() : pulled.repoDigests().getFirst()).build();
+                return PullImageResponse.newBuilder().setImageRef(pulled.id()).build();
             } catch (ImageException e) {
                 throw status(image, e);
             }

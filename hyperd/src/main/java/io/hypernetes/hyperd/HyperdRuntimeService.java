@@ -283,7 +283,7 @@ final class HyperdRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBa
                 } catch (AgentException gone) {
                     // it exited meanwhile, or the VM went away: either way it no longer runs
                 }
-                throw Status.DEADLINE_EXCEEDED.withDescription("command " + request.getCmdList() + " timed out after " + timeout + " s").asRuntimeException();
+                throw Status.DEADLINE_EXCEEDED.withDescription("command " + request.getCmdList() + " timed out after " + timeout + "s").asRuntimeException();
             } catch (ExecutionException e) {
                 throw Status.INTERNAL.withDescription(String.valueOf(e.getCause())).asRuntimeException();
             }

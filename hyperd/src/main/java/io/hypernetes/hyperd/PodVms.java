@@ -245,8 +245,7 @@ final class PodVms implements AutoCloseable {
         } catch (ImageException | AgentException | IOException | IllegalArgumentException e) {
             throw Status.FAILED_PRECONDITION.withDescription("container " + config.getMetadata().getName() + ": " + e.getMessage()).asRuntimeException();
         }
-        String imageRef = image.repoDigests().isEmpty() ? image.id() : image.repoDigests().getFirst();
-        PodContainer c = new PodContainer(id, pod.id, config, image.id(), imageRef, launch, Runtimes.now(),
+        PodContainer c = new PodContainer(id, pod.id, config, image.id(), image.id(), launch, Runtimes.now(),
                 new ContainerLogFile(pod.dir.resolve("logs").resolve(id + ".log")), () -> save(pod));
         synchronized (pod) {
             pod.containers.put(id, c);

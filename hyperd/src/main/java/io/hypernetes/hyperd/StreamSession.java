@@ -108,7 +108,9 @@ final class StreamSession implements StreamObserver<StreamInput>, ProcessListene
                 process = p;
             }
         } catch (AgentException e) {
-            finish((int) e.code(), e.getMessage());
+            // as a shell says it, on the stream the user watches; the exit code tells the rest (127, 126)
+            stderr((e.getMessage() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            finish((int) e.code(), "");
         }
     }
 
