@@ -72,6 +72,7 @@ public final class ImageStore {
     private final Map<String, CompletableFuture<Void>> downloads = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<Path>> builds = new ConcurrentHashMap<>();
     private final AtomicLong blobDownloads = new AtomicLong();
+    private long indexTime;
 
     public ImageStore(Path root, RegistryConfig config) {
         this.root = root;
@@ -86,13 +87,7 @@ public final class ImageStore {
                     RootfsTree.deleteRecursively(leftover);
                 }
             }
-            if (Files.exists(indexFile)) {
-                JsonNode index = JSON.readTree(indexFile.toFile());
-                for (JsonNode node : index.path("images")) {
-                    Image image = JSON.treeToValue(node, Image.class);
-                    images.put(image.id(), image);
-                }
-            }
+            readIndex();
         } catch (IOException | UncheckedIOException e) {
             throw new ImageException(ImageException.Reason.INTERNAL, "cannot open the image store at " + root + ": " + e.getMessage(), e);
         }
@@ -333,6 +328,7 @@ public final class ImageStore {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(temp, indexFile, StandardCopyOption.REPLACE_EXISTING);
             }
+            indexTime = Files.getLastModifiedTime(indexFile).toMillis();
         } catch (IOException e) {
             throw new ImageException(ImageException.Reason.INTERNAL, "cannot write the image index " + indexFile + ": " + e.getMessage(), e);
         }
@@ -343,6 +339,39 @@ public final class ImageStore {
      * {@code docker.io/library/busybox:latest}) or digest reference.
      */
     public synchronized Optional<Image> find(String referenceOrId) {
+        Optional<Image> found = lookup(referenceOrId);
+        if (found.isEmpty() && indexChangedOnDisk()) {
+            // another process (`hypernetes image import`) added images: read the index again
+            try {
+                readIndex();
+            } catch (IOException e) {
+                throw new ImageException(ImageException.Reason.INTERNAL, "cannot read the image index " + indexFile + ": " + e.getMessage(), e);
+            }
+            found = lookup(referenceOrId);
+        }
+        return found;
+    }
+
+    private void readIndex() throws IOException {
+        if (Files.exists(indexFile)) {
+            indexTime = Files.getLastModifiedTime(indexFile).toMillis();
+            JsonNode index = JSON.readTree(indexFile.toFile());
+            for (JsonNode node : index.path("images")) {
+                Image image = JSON.treeToValue(node, Image.class);
+                images.put(image.id(), image);
+            }
+        }
+    }
+
+    private boolean indexChangedOnDisk() {
+        try {
+            return Files.exists(indexFile) && Files.getLastModifiedTime(indexFile).toMillis() != indexTime;
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private Optional<Image> lookup(String referenceOrId) {
         String id = referenceOrId.matches("[0-9a-f]{64}") ? "sha256:" + referenceOrId : referenceOrId;
         if (Digests.isSha256(id)) {
             return Optional.ofNullable(images.get(id));

@@ -284,7 +284,8 @@ public final class VmPool implements AutoCloseable {
         if (refiller != null) {
             refiller.interrupt();
             try {
-                refiller.join(Duration.ofSeconds(60));
+                // a boot in progress is not waited for: its VM is marked pooled already, so the next start reattaches it
+                refiller.join(Duration.ofSeconds(5));
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
