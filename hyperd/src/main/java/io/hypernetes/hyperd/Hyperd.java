@@ -171,6 +171,11 @@ public final class Hyperd implements AutoCloseable {
         }
     }
 
+    /** Waits until the pool holds {@code count} ready VMs (at most 3 minutes): benchmarks measure pool starts. */
+    public void awaitPool(int count) throws InterruptedException {
+        pool.awaitAvailable(count, java.time.Duration.ofMinutes(3));
+    }
+
     public ImageStore images() {
         return images;
     }

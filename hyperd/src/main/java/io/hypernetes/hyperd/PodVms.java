@@ -125,6 +125,7 @@ final class PodVms implements AutoCloseable {
             info.put("vm", "qemu pid " + vm.pid() + ", " + shape.vcpus() + " vCPU, " + (shape.memoryBytes() >> 20) + " MiB, "
                     + vmConfig.accelerator() + (pooled.isPresent() ? ", from the pool" : ", cold boot") + ", ready in " + millis + " ms");
             info.put("vmDir", vm.dir().toString());
+            info.put("qemuPid", Long.toString(vm.pid()));
             pod.running(vm, agent, tap, info);
             sandboxes.put(id, pod);
             save(pod);
