@@ -2,6 +2,7 @@ package io.hypernetes.hyperd;
 
 import static io.hypernetes.runtime.Runtimes.answer;
 import static io.hypernetes.runtime.Runtimes.invalid;
+import static io.hypernetes.runtime.Runtimes.requiredImage;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -33,13 +34,6 @@ final class HyperdImageService extends ImageServiceGrpc.ImageServiceImplBase {
         this.store = store;
     }
 
-    private static String image(boolean present, ImageSpec spec, String field) {
-        if (!present || spec.getImage().isEmpty()) {
-            throw invalid(field + ".image is required");
-        }
-        return spec.getImage();
-    }
-
     static StatusRuntimeException status(String image, ImageException e) {
         Status code = switch (e.reason()) {
             case INVALID -> Status.INVALID_ARGUMENT;
@@ -61,7 +55,7 @@ final class HyperdImageService extends ImageServiceGrpc.ImageServiceImplBase {
     @Override
     public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> out) {
         answer(out, () -> {
-            String image = image(request.hasImage(), request.getImage(), "image");
+            String image = requiredImage(request.hasImage(), request.getImage(), "image");
             try {
                 ImageReference.parse(image);
             } catch (IllegalArgumentException e) {
@@ -82,7 +76,7 @@ final class HyperdImageService extends ImageServiceGrpc.ImageServiceImplBase {
     @Override
     public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> out) {
         answer(out, () -> {
-            String image = image(request.hasImage(), request.getImage(), "image");
+            String image = requiredImage(request.hasImage(), request.getImage(), "image");
             ImageStatusResponse.Builder response = ImageStatusResponse.newBuilder();
             store.find(image).ifPresent(i -> response.setImage(view(i)));
             return response.build();
@@ -106,7 +100,7 @@ final class HyperdImageService extends ImageServiceGrpc.ImageServiceImplBase {
     @Override
     public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> out) {
         answer(out, () -> {
-            store.remove(image(request.hasImage(), request.getImage(), "image"));
+            store.remove(requiredImage(request.hasImage(), request.getImage(), "image"));
             return RemoveImageResponse.getDefaultInstance();
         });
     }

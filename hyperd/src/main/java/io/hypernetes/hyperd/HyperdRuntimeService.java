@@ -1,5 +1,6 @@
 package io.hypernetes.hyperd;
 
+import static io.hypernetes.runtime.Runtimes.answer;
 import static io.hypernetes.runtime.Runtimes.invalid;
 import static io.hypernetes.runtime.Runtimes.matches;
 import static io.hypernetes.runtime.Runtimes.notNegative;
@@ -75,29 +76,6 @@ final class HyperdRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBa
     HyperdRuntimeService(PodVms pods, Supplier<RuntimeCondition> network) {
         this.pods = pods;
         this.network = network;
-    }
-
-    private interface Body<T> {
-        T get() throws InterruptedException;
-    }
-
-    private static <T> void answer(StreamObserver<T> out, Body<T> body) {
-        T value;
-        try {
-            value = body.get();
-        } catch (StatusRuntimeException e) {
-            out.onError(e);
-            return;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            out.onError(Status.CANCELLED.withDescription("hyperd is stopping").asRuntimeException());
-            return;
-        } catch (RuntimeException e) {
-            out.onError(Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
-            return;
-        }
-        out.onNext(value);
-        out.onCompleted();
     }
 
     @Override

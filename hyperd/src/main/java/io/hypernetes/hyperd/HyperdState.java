@@ -33,7 +33,7 @@ final class HyperdState {
     record SandboxRecord(String id, PodSandboxConfig config, long createdAt, String state, String ip, String vmDir,
                          List<ContainerRecord> containers) {}
 
-    record ContainerRecord(String id, ContainerConfig config, String imageId, String imageRef, long createdAt, long startedAt,
+    record ContainerRecord(String id, ContainerConfig config, String imageId, long createdAt, long startedAt,
                            long finishedAt, String state, int exitCode, String reason, String message, int mainProcessId) {}
 
     static final JsonMapper JSON = JsonMapper.builder()

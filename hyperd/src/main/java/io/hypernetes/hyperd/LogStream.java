@@ -1,13 +1,14 @@
 package io.hypernetes.hyperd;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.hypernetes.runtime.LogBudget;
 import io.hypernetes.runtime.v1.LogLine;
 
 /** One ContainerLogs call: the kept lines, then (with follow) new ones until the log ends, the byte limit or a cancel. */
 final class LogStream implements ContainerLogFile.Follower {
     private final ContainerLogFile log;
     private final ServerCallStreamObserver<LogLine> call;
-    private long room;
+    private final LogBudget budget;
     private boolean ended;
     private boolean replaying;
     private boolean endAfterReplay;
@@ -16,7 +17,7 @@ final class LogStream implements ContainerLogFile.Follower {
     LogStream(ContainerLogFile log, ServerCallStreamObserver<LogLine> call, long limitBytes) {
         this.log = log;
         this.call = call;
-        this.room = limitBytes == 0 ? Long.MAX_VALUE : limitBytes;
+        this.budget = new LogBudget(limitBytes);
     }
 
     /**
@@ -52,16 +53,8 @@ final class LogStream implements ContainerLogFile.Follower {
         if (ended) {
             return;
         }
-        // a line costs its content and its newline; the one that fits only in part is cut, as a byte limit cuts
-        long cost = line.getContent().size() + 1L;
-        if (cost > room) {
-            line = line.toBuilder().setContent(line.getContent().substring(0, (int) Math.min(room, line.getContent().size()))).build();
-            room = 0;
-        } else {
-            room -= cost;
-        }
-        call.onNext(line);
-        if (room == 0) {
+        call.onNext(budget.take(line));
+        if (budget.spent()) {
             ended();
         }
     }

@@ -31,7 +31,6 @@ final class PodContainer implements ProcessListener {
     final String sandboxId;
     final ContainerConfig config;
     final String imageId;
-    final String imageRef;
     final Launch launch;
     final long createdAt;
     final ContainerLogFile log;
@@ -47,13 +46,12 @@ final class PodContainer implements ProcessListener {
     private GuestProcess main;
     private int mainProcessId;
 
-    PodContainer(String id, String sandboxId, ContainerConfig config, String imageId, String imageRef, Launch launch,
+    PodContainer(String id, String sandboxId, ContainerConfig config, String imageId, Launch launch,
                  long createdAt, ContainerLogFile log, Runnable changed) {
         this.id = id;
         this.sandboxId = sandboxId;
         this.config = config;
         this.imageId = imageId;
-        this.imageRef = imageRef;
         this.launch = launch;
         this.createdAt = createdAt;
         this.log = log;
@@ -62,7 +60,7 @@ final class PodContainer implements ProcessListener {
 
     /** Restores one from its record (after a hyperd restart); {@link #resumed} or {@link #lost} follows for a running one. */
     static PodContainer restore(HyperdState.ContainerRecord r, String sandboxId, Launch launch, ContainerLogFile log, Runnable changed) {
-        PodContainer c = new PodContainer(r.id(), sandboxId, r.config(), r.imageId(), r.imageRef(), launch, r.createdAt(), log, changed);
+        PodContainer c = new PodContainer(r.id(), sandboxId, r.config(), r.imageId(), launch, r.createdAt(), log, changed);
         c.state = ContainerState.valueOf(r.state());
         c.startedAt = r.startedAt();
         c.finishedAt = r.finishedAt();
@@ -74,7 +72,7 @@ final class PodContainer implements ProcessListener {
     }
 
     synchronized HyperdState.ContainerRecord record() {
-        return new HyperdState.ContainerRecord(id, config, imageId, imageRef, createdAt, startedAt, finishedAt, state.name(),
+        return new HyperdState.ContainerRecord(id, config, imageId, createdAt, startedAt, finishedAt, state.name(),
                 exitCode, reason, message, mainProcessId);
     }
 
@@ -219,14 +217,14 @@ final class PodContainer implements ProcessListener {
 
     synchronized Container item() {
         return Container.newBuilder().setId(id).setPodSandboxId(sandboxId).setMetadata(config.getMetadata())
-                .setImage(config.getImage()).setImageRef(imageRef).setState(state).setCreatedAt(createdAt)
+                .setImage(config.getImage()).setImageRef(imageId).setState(state).setCreatedAt(createdAt)
                 .putAllLabels(config.getLabelsMap()).putAllAnnotations(config.getAnnotationsMap()).build();
     }
 
     synchronized ContainerStatus status() {
         return ContainerStatus.newBuilder().setId(id).setMetadata(config.getMetadata()).setState(state)
                 .setCreatedAt(createdAt).setStartedAt(startedAt).setFinishedAt(finishedAt).setExitCode(exitCode)
-                .setImage(config.getImage()).setImageRef(imageRef).setReason(reason).setMessage(message)
+                .setImage(config.getImage()).setImageRef(imageId).setReason(reason).setMessage(message)
                 .putAllLabels(config.getLabelsMap()).putAllAnnotations(config.getAnnotationsMap()).build();
     }
 }

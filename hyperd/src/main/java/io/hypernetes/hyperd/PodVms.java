@@ -246,7 +246,7 @@ final class PodVms implements AutoCloseable {
         } catch (ImageException | AgentException | IOException | IllegalArgumentException e) {
             throw Status.FAILED_PRECONDITION.withDescription("container " + config.getMetadata().getName() + ": " + e.getMessage()).asRuntimeException();
         }
-        PodContainer c = new PodContainer(id, pod.id, config, image.id(), image.id(), launch, Runtimes.now(),
+        PodContainer c = new PodContainer(id, pod.id, config, image.id(), launch, Runtimes.now(),
                 new ContainerLogFile(pod.dir.resolve("logs").resolve(id + ".log")), () -> save(pod));
         synchronized (pod) {
             pod.containers.put(id, c);

@@ -3,9 +3,9 @@ package io.hypernetes.runtime;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
+import io.hypernetes.runtime.v1.ImageSpec;
 import java.time.Instant;
 import java.util.Map;
-import java.util.function.Supplier;
 
 /** What every {@code RuntimeService} implementation says the same way: the interface's time and its errors. */
 public final class Runtimes {
@@ -54,16 +54,39 @@ public final class Runtimes {
         return true;
     }
 
-    /** Answers a unary call with what {@code body} computes, or with the status it throws. */
-    public static <T> void answer(StreamObserver<T> out, Supplier<T> body) {
+    /** What a unary call computes; it may wait (a VM boot, a stop's grace period). */
+    public interface Body<T> {
+        T get() throws InterruptedException;
+    }
+
+    /**
+     * Answers a unary call with what {@code body} computes, or with the status it throws; an interrupted wait is
+     * CANCELLED, an unexpected failure INTERNAL (with its message, rather than gRPC's bare UNKNOWN).
+     */
+    public static <T> void answer(StreamObserver<T> out, Body<T> body) {
         T value;
         try {
             value = body.get();
         } catch (StatusRuntimeException e) {
             out.onError(e);
             return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            out.onError(Status.CANCELLED.withDescription("the runtime is stopping").asRuntimeException());
+            return;
+        } catch (RuntimeException e) {
+            out.onError(Status.INTERNAL.withDescription(e.toString()).withCause(e).asRuntimeException());
+            return;
         }
         out.onNext(value);
         out.onCompleted();
+    }
+
+    /** The image an image request names, required. */
+    public static String requiredImage(boolean present, ImageSpec spec, String field) {
+        if (!present || spec.getImage().isEmpty()) {
+            throw invalid(field + ".image is required");
+        }
+        return spec.getImage();
     }
 }

@@ -2,6 +2,7 @@ package io.hypernetes.runtime.hollow;
 
 import static io.hypernetes.runtime.Runtimes.answer;
 import static io.hypernetes.runtime.Runtimes.invalid;
+import static io.hypernetes.runtime.Runtimes.requiredImage;
 
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -32,17 +33,10 @@ final class HollowImageService extends ImageServiceGrpc.ImageServiceImplBase {
         this.store = store;
     }
 
-    private static String image(boolean present, ImageSpec spec, String field) {
-        if (!present || spec.getImage().isEmpty()) {
-            throw invalid(field + ".image is required");
-        }
-        return spec.getImage();
-    }
-
     @Override
     public void pullImage(PullImageRequest request, StreamObserver<PullImageResponse> out) {
         answer(out, () -> {
-            String image = image(request.hasImage(), request.getImage(), "image");
+            String image = requiredImage(request.hasImage(), request.getImage(), "image");
             ImageReference reference;
             try {
                 reference = ImageReference.parse(image);
@@ -61,7 +55,7 @@ final class HollowImageService extends ImageServiceGrpc.ImageServiceImplBase {
     @Override
     public void imageStatus(ImageStatusRequest request, StreamObserver<ImageStatusResponse> out) {
         answer(out, () -> {
-            String image = image(request.hasImage(), request.getImage(), "image");
+            String image = requiredImage(request.hasImage(), request.getImage(), "image");
             ImageStatusResponse.Builder response = ImageStatusResponse.newBuilder();
             store.find(image).ifPresent(response::setImage);
             return response.build();
@@ -85,7 +79,7 @@ final class HollowImageService extends ImageServiceGrpc.ImageServiceImplBase {
     @Override
     public void removeImage(RemoveImageRequest request, StreamObserver<RemoveImageResponse> out) {
         answer(out, () -> {
-            store.remove(image(request.hasImage(), request.getImage(), "image"));
+            store.remove(requiredImage(request.hasImage(), request.getImage(), "image"));
             return RemoveImageResponse.getDefaultInstance();
         });
     }

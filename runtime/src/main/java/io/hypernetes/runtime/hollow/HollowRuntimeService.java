@@ -9,6 +9,7 @@ import static io.hypernetes.runtime.Runtimes.refused;
 import static io.hypernetes.runtime.Runtimes.required;
 
 import io.grpc.Status;
+import io.hypernetes.runtime.Runtimes;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
@@ -85,17 +86,11 @@ final class HollowRuntimeService extends RuntimeServiceGrpc.RuntimeServiceImplBa
 
     /** Answers a unary call with what {@code body} computes under the lock, or with the status it throws. */
     private <T> void answer(StreamObserver<T> out, Supplier<T> body) {
-        T value;
-        try {
+        Runtimes.answer(out, () -> {
             synchronized (this) {
-                value = body.get();
+                return body.get();
             }
-        } catch (StatusRuntimeException e) {
-            out.onError(e);
-            return;
-        }
-        out.onNext(value);
-        out.onCompleted();
+        });
     }
 
     private String newId() {

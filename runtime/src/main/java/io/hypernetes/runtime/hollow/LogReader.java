@@ -1,19 +1,20 @@
 package io.hypernetes.runtime.hollow;
 
 import io.grpc.stub.ServerCallStreamObserver;
+import io.hypernetes.runtime.LogBudget;
 import io.hypernetes.runtime.v1.LogLine;
 
 /** One ContainerLogs stream: sends lines until the log ends, the byte limit is reached or the client cancels. */
 final class LogReader implements ContainerLog.Follower {
     private final ContainerLog log;
     private final ServerCallStreamObserver<LogLine> call;
-    private long room;
+    private final LogBudget budget;
     boolean ended;
 
     LogReader(ContainerLog log, ServerCallStreamObserver<LogLine> call, long limitBytes) {
         this.log = log;
         this.call = call;
-        this.room = limitBytes == 0 ? Long.MAX_VALUE : limitBytes;
+        this.budget = new LogBudget(limitBytes);
     }
 
     @Override
@@ -21,16 +22,8 @@ final class LogReader implements ContainerLog.Follower {
         if (ended) {
             return;
         }
-        // A line costs its content and its newline; the one that fits only in part is cut, as a byte limit cuts.
-        long cost = line.getContent().size() + 1L;
-        if (cost > room) {
-            line = line.toBuilder().setContent(line.getContent().substring(0, (int) Math.min(room, line.getContent().size()))).build();
-            room = 0;
-        } else {
-            room -= cost;
-        }
-        call.onNext(line);
-        if (room == 0) {
+        call.onNext(budget.take(line));
+        if (budget.spent()) {
             log.unfollow(this);
             ended();
         }
