@@ -76,6 +76,7 @@ public final class VmPool implements AutoCloseable {
     private final Deque<Vm> ready = new ArrayDeque<>();
     private boolean closed;
     private Thread refiller;
+    private volatile Vm booting;
 
     public VmPool(VmConfig config, int size, VmShape shape, Nics nics, Duration readyTimeout) {
         if (size < 0) {
@@ -197,6 +198,7 @@ public final class VmPool implements AutoCloseable {
             Vm vm = null;
             try {
                 vm = Vm.boot(config, id, shape, nics.attach(id));
+                booting = vm;
                 Files.writeString(vm.dir().resolve(MARKER), "");
                 long t0 = System.nanoTime();
                 vm.awaitReady(readyTimeout);
@@ -221,6 +223,7 @@ public final class VmPool implements AutoCloseable {
                 }
                 backoffMs = Math.min(backoffMs * 2, 120_000);
             } finally {
+                booting = null;
                 if (vm != null) {
                     stopPooled(vm);
                 } else {
@@ -260,9 +263,13 @@ public final class VmPool implements AutoCloseable {
         }
     }
 
-    /** Stops refilling and stops the pooled VMs that were never taken. */
+    /** Stops refilling and stops the pooled VMs that were never taken, including one still booting. */
     @Override
     public void close() {
+        Vm boot = booting;
+        if (boot != null) {
+            boot.stop(Duration.ZERO); // its awaitReady fails at once; the refiller then frees what it holds
+        }
         shutdownRefiller();
         lock.lock();
         try {
