@@ -105,6 +105,7 @@ final class PodVms implements AutoCloseable {
         String id = newId();
         PodVm pod = new PodVm(id, config, Runtimes.now(), sandboxDir(id));
         VmShape shape = VmShape.forPod(config.getResources().getCpuMillis(), config.getResources().getMemoryBytes());
+        String coldVmId = id.substring(0, 16);
         Vm vm = null;
         AgentConnection agent = null;
         long started = System.nanoTime();
@@ -114,7 +115,7 @@ final class PodVms implements AutoCloseable {
             if (pooled.isPresent()) {
                 vm = pooled.get();
             } else {
-                vm = Vm.boot(vmConfig, id.substring(0, 16), shape, network.attach(id.substring(0, 16)));
+                vm = Vm.boot(vmConfig, coldVmId, shape, network.attach(coldVmId));
                 vm.awaitReady(READY);
             }
             Tap tap = vm.tap().orElse(null);
@@ -136,7 +137,9 @@ final class PodVms implements AutoCloseable {
             if (agent != null) agent.close();
             if (vm != null) {
                 vm.stop(Duration.ZERO);
-                releaseAddress(vm);
+                releaseAddress(vm.id());
+            } else {
+                releaseAddress(coldVmId); // the boot failed after its tap was made
             }
             deleteTree(pod.dir);
             if (e instanceof StatusRuntimeException s) throw s;
@@ -145,11 +148,11 @@ final class PodVms implements AutoCloseable {
         }
     }
 
-    private void releaseAddress(Vm vm) {
+    private void releaseAddress(String vmId) {
         try {
-            network.release(vm.id());
+            network.release(vmId);
         } catch (IOException e) {
-            log.warn("vm {}: releasing its address: {}", vm.id(), e.getMessage());
+            log.warn("vm {}: releasing its address: {}", vmId, e.getMessage());
         }
     }
 
@@ -191,7 +194,7 @@ final class PodVms implements AutoCloseable {
         }
         if (held.vm() != null) {
             held.vm().stop(Duration.ofSeconds(5));
-            releaseAddress(held.vm());
+            releaseAddress(held.vm().id());
         }
         for (PodContainer c : pod.containerList()) {
             c.lost(137, "its pod VM stopped");
