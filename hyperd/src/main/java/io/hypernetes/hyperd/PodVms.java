@@ -440,13 +440,19 @@ final class PodVms implements AutoCloseable {
         }
         Optional<Vm> vm = r.state().equals("SANDBOX_READY") ? Vm.reattach(Path.of(r.vmDir())) : Optional.empty();
         if (vm.isEmpty()) {
-            pod.notReady();
-            for (PodContainer c : pod.containerList()) c.lost(255, "its pod VM was gone when hyperd restarted");
-            save(pod);
-            log.info("sandbox {}: its VM is gone; marked not ready", pod.id);
+            lose(pod, "its pod VM was gone when hyperd restarted");
             return;
         }
-        AgentConnection agent = AgentConnection.connect(vm.get().agentSocket(), Duration.ofSeconds(10));
+        AgentConnection agent;
+        try {
+            agent = AgentConnection.connect(vm.get().agentSocket(), Duration.ofSeconds(10));
+        } catch (AgentException e) {
+            // the VM runs but its guest does not answer: stopped, so the node agent makes the pod a new sandbox
+            vm.get().stop(Duration.ZERO);
+            releaseAddress(vm.get().id());
+            lose(pod, "its guest did not answer when hyperd restarted: " + e.getMessage());
+            return;
+        }
         Map<Integer, ProcessState> processes = new LinkedHashMap<>();
         for (ProcessState p : agent.state()) processes.put(p.id(), p);
         pod.running(vm.get(), agent, vm.get().tap().orElse(null), Map.of("vm", "qemu pid " + vm.get().pid() + " (reattached)"));
@@ -463,6 +469,13 @@ final class PodVms implements AutoCloseable {
         }
         save(pod);
         log.info("sandbox {}: reattached to qemu pid {}", pod.id, vm.get().pid());
+    }
+
+    private void lose(PodVm pod, String why) {
+        pod.notReady();
+        for (PodContainer c : pod.containerList()) c.lost(255, why);
+        save(pod);
+        log.info("sandbox {}: not ready: {}", pod.id, why);
     }
 
     static void deleteTree(Path dir) {
