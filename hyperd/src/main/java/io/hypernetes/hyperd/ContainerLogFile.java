@@ -102,15 +102,6 @@ final class ContainerLogFile {
         followers.clear();
     }
 
-    /** A new instance of the log's container (after a hyperd restart, the container still running) goes on writing. */
-    synchronized void reopen() {
-        ended = false;
-    }
-
-    synchronized boolean ended() {
-        return ended;
-    }
-
     private void write(String stream, boolean full, byte[] content) {
         long time = Runtimes.now();
         StringBuilder prefix = new StringBuilder(48).append(Instant.ofEpochSecond(0, time)).append(' ').append(stream)

@@ -77,17 +77,15 @@ public final class Hyperd implements AutoCloseable {
     private final DefaultNetwork network;
     private final VmPool pool;
     private final PodVms pods;
-    private final VmConfig vmConfig;
 
     private final String description;
 
-    private Hyperd(ImageStore images, DefaultNetwork network, VmPool pool, PodVms pods, VmConfig vmConfig, String description) {
+    private Hyperd(ImageStore images, DefaultNetwork network, VmPool pool, PodVms pods, String description) {
         this.description = description;
         this.images = images;
         this.network = network;
         this.pool = pool;
         this.pods = pods;
-        this.vmConfig = vmConfig;
     }
 
     /** Prepares the guest, finds the accelerator, opens the stores, reattaches to running pod VMs, fills the pool. */
@@ -105,7 +103,7 @@ public final class Hyperd implements AutoCloseable {
         VmPool pool = new VmPool(vmConfig, config.poolSize(), VmShape.forPod(0, 0), VmPool.Nics.of(network), PodVms.READY).start();
         PodVms pods = new PodVms(state, vmConfig, pool, network, images);
         pods.restore();
-        Hyperd hyperd = new Hyperd(images, network, pool, pods, vmConfig, accelerator.accelerator() + " (" + accelerator.reason()
+        Hyperd hyperd = new Hyperd(images, network, pool, pods, accelerator.accelerator() + " (" + accelerator.reason()
                 + "), guest kernel " + kernel.version() + ", pool of " + config.poolSize() + ", pods on " + config.podCidr() + " via " + config.bridge());
         log.info("hyperd: {}", hyperd.description);
         return hyperd;

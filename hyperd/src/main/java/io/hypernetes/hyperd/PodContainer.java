@@ -121,7 +121,6 @@ final class PodContainer implements ProcessListener {
     /** After a hyperd restart the main process was found still running: output and exit flow here again. */
     synchronized void resumed(GuestProcess process) {
         main = process;
-        log.reopen();
     }
 
     /** After a hyperd restart: the VM or the process is gone, with the exit code if the guest still knew it. */

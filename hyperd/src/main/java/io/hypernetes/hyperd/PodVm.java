@@ -10,10 +10,11 @@ import io.hypernetes.runtime.v1.PodSandboxState;
 import io.hypernetes.runtime.v1.PodSandboxStatus;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * One pod sandbox: its virtual machine, the connection to hyperstart inside it, its tap on the node's pod network,
@@ -26,13 +27,12 @@ final class PodVm {
     final long createdAt;
     final Path dir;
     final Map<String, PodContainer> containers = new LinkedHashMap<>();
-    /** Node directories (ConfigMap, Secret, emptyDir volumes) already copied into the guest, by their guest name. */
-    final Map<String, String> volumes = new HashMap<>();
+    /** The guest names of node directories (ConfigMap, Secret, emptyDir volumes) already copied into the guest. */
+    final Set<String> volumes = new HashSet<>();
 
     private PodSandboxState state = PodSandboxState.SANDBOX_READY;
     private Vm vm;
     private AgentConnection agent;
-    private Tap tap;
     private String ip = "";
     private final Map<String, String> info = new LinkedHashMap<>();
 
@@ -46,7 +46,6 @@ final class PodVm {
     synchronized void running(Vm vm, AgentConnection agent, Tap tap, Map<String, String> info) {
         this.vm = vm;
         this.agent = agent;
-        this.tap = tap;
         this.ip = tap == null ? "" : tap.ip();
         this.info.clear();
         this.info.putAll(info);
@@ -77,21 +76,16 @@ final class PodVm {
         return agent;
     }
 
-    synchronized Tap tap() {
-        return tap;
-    }
-
-    /** Forgets the VM, the connection and the tap (they were stopped and released); answers what was held. */
+    /** Forgets the VM and the connection (the caller stops them); answers what was held. */
     synchronized Held release() {
-        Held held = new Held(vm, agent, tap);
+        Held held = new Held(vm, agent);
         vm = null;
         agent = null;
-        tap = null;
         state = PodSandboxState.SANDBOX_NOTREADY;
         return held;
     }
 
-    record Held(Vm vm, AgentConnection agent, Tap tap) {}
+    record Held(Vm vm, AgentConnection agent) {}
 
     synchronized List<PodContainer> containerList() {
         return new ArrayList<>(containers.values());

@@ -266,7 +266,7 @@ final class PodVms implements AutoCloseable {
     private String copyIn(PodVm pod, AgentConnection agent, Path hostPath) throws AgentException {
         String name = "v" + Integer.toHexString(hostPath.toString().hashCode()) + "-" + sanitize(hostPath.getFileName().toString());
         synchronized (pod.volumes) {
-            if (pod.volumes.containsKey(name)) return name;
+            if (pod.volumes.contains(name)) return name;
             if (!Files.isDirectory(hostPath, LinkOption.NOFOLLOW_LINKS)) {
                 throw new IllegalArgumentException("host path " + hostPath + " is not a directory on the node");
             }
@@ -292,7 +292,7 @@ final class PodVms implements AutoCloseable {
             } catch (IOException e) {
                 throw new UncheckedIOException("copying " + hostPath + " into the pod VM: " + e.getMessage(), e);
             }
-            pod.volumes.put(name, hostPath.toString());
+            pod.volumes.add(name);
             return name;
         }
     }
