@@ -26,6 +26,9 @@ public final class Defaults {
     /** 0644: what Kubernetes gives projected files when the pod does not say. */
     public static final int DEFAULT_FILE_MODE = 0644;
     public static final String NAMESPACE_NAME_LABEL = "kubernetes.io/metadata.name";
+    /** The subnet a Network gets when it names none. */
+    public static final String DEFAULT_SUBNET = "default";
+    public static final String DEFAULT_SUBNET_CIDR = "10.0.0.0/24";
 
     private Defaults() {}
 
@@ -47,7 +50,8 @@ public final class Defaults {
             case "Secret" -> secret(obj);
             case "Node" -> node(obj);
             case "Endpoints" -> endpoints(obj);
-            // core/v1 Events, ConfigMaps and Networks have no defaulted fields; their initial state is set on create.
+            case "Network" -> network(obj);
+            // core/v1 Events and ConfigMaps have no defaulted fields.
             default -> {}
         }
     }
@@ -275,6 +279,24 @@ public final class Defaults {
     }
 
     // ---- the rest -----------------------------------------------------------------------------------------
+
+    /**
+     * The seed's Network names only its tenant: it gets one subnet, {@value #DEFAULT_SUBNET_CIDR}, which every tenant
+     * may have at once because Networks are isolated from each other. A subnet without a gateway gets its first
+     * address. A Network on a provider network ({@code spec.providerNetworkID}) brings its own subnets.
+     */
+    private static void network(ObjectNode net) {
+        ObjectNode spec = Tree.object(net, "spec");
+        if (Tree.entries(spec, "subnets").isEmpty() && !Tree.has(spec, "providerNetworkID")) {
+            Tree.object(Tree.object(spec, "subnets"), DEFAULT_SUBNET).put("cidr", DEFAULT_SUBNET_CIDR);
+        }
+        for (var e : Tree.entries(spec, "subnets")) {
+            if (!(e.getValue() instanceof ObjectNode subnet) || subnet.hasNonNull("gateway")) continue;
+            Addresses.cidr(Tree.text(subnet, "cidr"))
+                    .filter(c -> c.hostBitsZero() && c.prefix() < c.address().bits() - 1)
+                    .ifPresent(c -> subnet.put("gateway", new Addresses.Ip(c.network().value().add(java.math.BigInteger.ONE), c.address().bits()).toString()));
+        }
+    }
 
     private static void namespace(ObjectNode ns) {
         String name = Tree.text(Tree.node(ns, "metadata"), "name");

@@ -148,6 +148,23 @@ class DefaultsTest {
     }
 
     @Test
+    void networkWithoutSubnetsGetsTheDefaultOneAndSubnetsTheirFirstAddressAsGateway() {
+        ObjectNode seed = defaulted(ResourceTypes.NETWORKS, "metadata: {name: net1}\nspec: {tenantID: 065f210a2ca9442aad898ab129426350}");
+        assertThat(seed.at("/spec/subnets/default/cidr").asText()).isEqualTo("10.0.0.0/24");
+        assertThat(seed.at("/spec/subnets/default/gateway").asText()).isEqualTo("10.0.0.1");
+
+        ObjectNode own = defaulted(ResourceTypes.NETWORKS, "metadata: {name: net2}\nspec: {tenantID: 065f210a2ca9442aad898ab129426350,"
+                + " subnets: {a: {cidr: 192.168.8.0/22}, b: {cidr: 172.16.0.0/16, gateway: 172.16.255.254}, bad: {cidr: 10.0.0.1/24}}}");
+        assertThat(own.at("/spec/subnets/a/gateway").asText()).isEqualTo("192.168.8.1");
+        assertThat(own.at("/spec/subnets/b/gateway").asText()).isEqualTo("172.16.255.254");
+        assertThat(own.at("/spec/subnets/bad/gateway").isMissingNode()).as("left for validation to refuse").isTrue();
+        assertThat(own.at("/spec/subnets/default").isMissingNode()).isTrue();
+
+        ObjectNode provider = defaulted(ResourceTypes.NETWORKS, "metadata: {name: net3}\nspec: {tenantID: 065f210a2ca9442aad898ab129426350, providerNetworkID: ext-1}");
+        assertThat(provider.at("/spec/subnets").isMissingNode()).isTrue();
+    }
+
+    @Test
     void secret() {
         ObjectNode s = defaulted(ResourceTypes.SECRETS, "metadata: {name: s, namespace: n}\nstringData: {user: admin}\ndata: {user: eA==}");
         assertThat(s.get("type").asText()).isEqualTo("Opaque");
