@@ -24,8 +24,8 @@ class PodVmE2ETest {
     void aBusyboxPodRunsInItsOwnVm(@TempDir Path dir) throws Exception {
         Path data = dir.resolve("data");
         Path archive = dir.resolve("busybox.tar");
-        run(List.of(Cluster.ROOT.resolve("examples/busybox-image.sh").toString(), archive.toString()));
-        run(List.of(Cluster.ROOT.resolve("hypernetes").toString(), "image", "import", "--data-dir", data.toString(), "--node", "vm-1",
+        Processes.run(List.of(Cluster.ROOT.resolve("examples/busybox-image.sh").toString(), archive.toString()));
+        Processes.run(List.of(Cluster.ROOT.resolve("hypernetes").toString(), "image", "import", "--data-dir", data.toString(), "--node", "vm-1",
                 archive.toString()));
         try (Cluster cluster = Cluster.start(data, "--node", "hyperd", "--node-name", "vm-1", "--kubelet-port", "0",
                 "--pool-size", "1", "--bridge", "hye2e0")) {
@@ -72,17 +72,9 @@ class PodVmE2ETest {
             Kubectl.poll(Duration.ofSeconds(30), () -> new Kubectl.Result(Files.exists(Path.of("/proc/" + pid)) ? 1 : 0, "", ""), r -> r.exit() == 0);
         } finally {
             // pod VMs outlive `up` by design (a restart reattaches them): a test leaves none behind
-            run(List.of(Cluster.ROOT.resolve("hypernetes").toString(), "hyperd", "--stop-all", "--state-dir",
+            Processes.run(List.of(Cluster.ROOT.resolve("hypernetes").toString(), "hyperd", "--stop-all", "--state-dir",
                     data.resolve("nodes/vm-1/hyperd").toString(), "--bridge", "hye2e0", "--pool-size", "0",
                     "--pod-cidr", "10.244." + Math.floorMod("vm-1".hashCode(), 256) + ".0/24"));
         }
-    }
-
-    private static void run(List<String> command) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
-        pb.environment().put("HYPERNETES_SKIP_BUILD", "1");
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes());
-        assertThat(p.waitFor()).as(String.join(" ", command) + ":\n" + out).isZero();
     }
 }

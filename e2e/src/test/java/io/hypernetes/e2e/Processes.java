@@ -1,0 +1,33 @@
+package io.hypernetes.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/** Commands the end-to-end tests run on the host: the repository's scripts and what the host's networking holds. */
+final class Processes {
+    private Processes() {}
+
+    /** Runs a command to its end (with what Maven built, not a rebuild) and fails the test if it fails. */
+    static String run(List<String> command) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("HYPERNETES_SKIP_BUILD", "1");
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(String.join(" ", command) + ":\n" + out).isZero();
+        return out;
+    }
+
+    /** The host's links, network namespaces and nftables tables by name: what a test compares before and after. */
+    record HostNetworking(List<String> links, List<String> namespaces, List<String> nftTables) {
+    }
+
+    static HostNetworking hostNetworking() throws Exception {
+        List<String> links = run(List.of("ip", "-o", "link", "show")).lines()
+                .map(l -> l.split(":\\s+", 3)[1].replaceAll("@.*", "")).sorted().toList();
+        List<String> namespaces = run(List.of("ip", "netns", "list")).lines().map(l -> l.split("\\s+")[0]).sorted().toList();
+        List<String> tables = run(List.of("nft", "list", "tables")).lines().map(l -> l.replaceFirst("^table ", "")).sorted().toList();
+        return new HostNetworking(links, namespaces, tables);
+    }
+}
