@@ -1,0 +1,212 @@
+package io.hypernetes.proxy;
+
+import static io.hypernetes.proxy.Cluster.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.hypernetes.network.LoadBalancer;
+import io.hypernetes.network.LoadBalancer.Backend;
+import io.hypernetes.network.LoadBalancer.Port;
+import io.hypernetes.proxy.RecordingProvider.Call;
+import io.hypernetes.proxy.RecordingProvider.Create;
+import io.hypernetes.proxy.RecordingProvider.Delete;
+import io.hypernetes.proxy.RecordingProvider.Update;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The proxy against a real API server, with a recording (fake) provider standing in for kubestack. */
+class ServiceProxyTest {
+    @TempDir
+    static Path dir;
+    static Cluster cluster;
+    static RecordingProvider provider;
+    static ServiceProxy proxy;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = Cluster.start(dir);
+        cluster.network("net-a", Cluster.TENANT_A, "Active");
+        cluster.network("net-b", Cluster.TENANT_B, "Active");
+        provider = new RecordingProvider();
+        proxy = ServiceProxy.start(cluster.informers, provider,
+                new ServiceProxy.Config(2, Duration.ofMillis(50), Duration.ofSeconds(1)));
+    }
+
+    @AfterAll
+    static void stop() {
+        if (proxy != null) proxy.close();
+        if (cluster != null) cluster.close();
+    }
+
+    @Test
+    void readyBackendsNamedPortsAndEndpointChanges() throws Exception {
+        cluster.namespace("p1", "net-a");
+        JsonNode svc = cluster.create("p1", "services", """
+                {apiVersion: v1, kind: Service, metadata: {name: web},
+                 spec: {type: NodePort, externalIPs: [192.0.2.10],
+                        ports: [{name: http, port: 80, targetPort: http, protocol: TCP},
+                                {name: dns, port: 53, targetPort: 5353, protocol: UDP},
+                                {name: assoc, port: 9999, protocol: SCTP}]}}""");
+        String ip = svc.at("/spec/clusterIP").asText();
+        int httpNodePort = svc.at("/spec/ports/0/nodePort").asInt();
+        int dnsNodePort = svc.at("/spec/ports/1/nodePort").asInt();
+        // two pods resolved the named port differently; one pod is not ready
+        cluster.create("p1", "endpoints", """
+                {apiVersion: v1, kind: Endpoints, metadata: {name: web},
+                 subsets: [{addresses: [{ip: 10.0.0.6}], notReadyAddresses: [{ip: 10.0.0.9}],
+                            ports: [{name: http, port: 8081}, {name: dns, port: 5353, protocol: UDP}]},
+                           {addresses: [{ip: 10.0.0.5}],
+                            ports: [{name: http, port: 8080}, {name: dns, port: 5353, protocol: UDP}]}]}""");
+
+        LoadBalancer created = awaitCall("p1", 0, Create.class).lb();
+        // the Endpoints may have arrived after the Service: then the first call had no backends and an update follows
+        LoadBalancer first = expected(ip, httpNodePort, dnsNodePort,
+                List.of(new Backend("10.0.0.5", 8080), new Backend("10.0.0.6", 8081)),
+                List.of(new Backend("10.0.0.5", 5353), new Backend("10.0.0.6", 5353)));
+        int next = 1;
+        if (!created.equals(first)) {
+            assertThat(created.ports()).allSatisfy(p -> assertThat(p.backends()).isEmpty());
+            assertThat(awaitCall("p1", 1, Update.class).lb()).isEqualTo(first);
+            next = 2;
+        }
+
+        // the not-ready pod becomes ready, 10.0.0.6 goes: programmed from the watch event, without polling
+        long before = System.nanoTime();
+        cluster.subsets("p1", "web", """
+                [{addresses: [{ip: 10.0.0.5}, {ip: 10.0.0.9}],
+                  ports: [{name: http, port: 8080}, {name: dns, port: 5353, protocol: UDP}]}]""");
+        Update update = awaitCall("p1", next, Update.class);
+        System.out.printf("endpoints change → updateLoadBalancer: %.1f ms%n", (update.nanos() - before) / 1e6);
+        assertThat(update.lb()).isEqualTo(expected(ip, httpNodePort, dnsNodePort,
+                List.of(new Backend("10.0.0.5", 8080), new Backend("10.0.0.9", 8080)),
+                List.of(new Backend("10.0.0.5", 5353), new Backend("10.0.0.9", 5353))));
+
+        // a change that does not touch the load balancer makes no call; the Service's delete does
+        Cluster.ok(cluster.client.patch("/api/v1/namespaces/p1/services/web", "application/merge-patch+json",
+                Cluster.yaml("{metadata: {labels: {touched: 'yes'}}}")), 200);
+        Cluster.ok(cluster.client.delete("/api/v1/namespaces/p1/services/web"), 200);
+        assertThat(awaitCall("p1", next + 1, Delete.class)).extracting(Delete::network, Delete::namespace, Delete::name)
+                .containsExactly("net-a", "p1", "web");
+        assertThat(provider.calls("p1")).hasSize(next + 2);
+    }
+
+    private static LoadBalancer expected(String ip, int httpNodePort, int dnsNodePort, List<Backend> http, List<Backend> dns) {
+        return new LoadBalancer("net-a", "p1", "web", ip, List.of("192.0.2.10"), List.of(
+                new Port("http", "TCP", 80, httpNodePort, http), new Port("dns", "UDP", 53, dnsNodePort, dns)));
+    }
+
+    @Test
+    void headlessServiceHasNoClusterIp() throws Exception {
+        cluster.namespace("p2", "net-a");
+        cluster.create("p2", "services", """
+                {apiVersion: v1, kind: Service, metadata: {name: db}, spec: {clusterIP: None, ports: [{port: 5432}]}}""");
+        cluster.create("p2", "endpoints", """
+                {apiVersion: v1, kind: Endpoints, metadata: {name: db},
+                 subsets: [{addresses: [{ip: 10.0.0.7}], ports: [{port: 5432}]}]}""");
+        await("headless programmed with its backend", () -> !provider.calls("p2").isEmpty()
+                && last("p2").ports().getFirst().backends().size() == 1);
+        assertThat(last("p2")).isEqualTo(new LoadBalancer("net-a", "p2", "db", "", List.of(),
+                List.of(new Port("", "TCP", 5432, 0, List.of(new Backend("10.0.0.7", 5432))))));
+    }
+
+    @Test
+    void namespaceJoiningAndNetworkLeavingActive() throws Exception {
+        cluster.network("net-c", Cluster.TENANT_A, "Active");
+        cluster.namespace("p3", null);
+        JsonNode svc = cluster.create("p3", "services", """
+                {apiVersion: v1, kind: Service, metadata: {name: api}, spec: {ports: [{port: 443}]}}""");
+        String ip = svc.at("/spec/clusterIP").asText();
+        LoadBalancer lb = new LoadBalancer("net-c", "p3", "api", ip, List.of(), List.of(new Port("", "TCP", 443, 0, List.of())));
+
+        // on the default network: nothing. A Service of another namespace, queued after it, shows the queue drained.
+        cluster.namespace("p3-marker", "net-a");
+        cluster.create("p3-marker", "services", "{apiVersion: v1, kind: Service, metadata: {name: m}, spec: {ports: [{port: 1}]}}");
+        awaitCall("p3-marker", 0, Create.class);
+        assertThat(provider.calls("p3")).isEmpty();
+
+        // the namespace joins net-c
+        Cluster.ok(cluster.client.patch("/api/v1/namespaces/p3", "application/merge-patch+json",
+                Cluster.yaml("{spec: {network: net-c}}")), 200);
+        assertThat(awaitCall("p3", 0, Create.class).lb()).isEqualTo(lb);
+
+        // the Network is being deleted: its load balancers go; Active again: they come back
+        cluster.phase("net-c", "Terminating");
+        assertThat(awaitCall("p3", 1, Delete.class)).extracting(Delete::network, Delete::namespace, Delete::name)
+                .containsExactly("net-c", "p3", "api");
+        cluster.phase("net-c", "Active");
+        assertThat(awaitCall("p3", 2, Create.class).lb()).isEqualTo(lb);
+    }
+
+    @Test
+    void tenantsServicesStayInTheirOwnNetworks() throws Exception {
+        cluster.namespace("p4-a", "net-a");
+        cluster.namespace("p4-b", "net-b");
+        for (String ns : List.of("p4-a", "p4-b")) {
+            cluster.create(ns, "services", "{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {ports: [{port: 80}]}}");
+            cluster.create(ns, "endpoints", "{apiVersion: v1, kind: Endpoints, metadata: {name: web}, subsets: [{addresses: [{ip: "
+                    + (ns.equals("p4-a") ? "10.0.0.10" : "10.0.0.20") + "}], ports: [{port: 80}]}]}");
+        }
+        await("both programmed with backends", () -> !provider.calls("p4-a").isEmpty() && !provider.calls("p4-b").isEmpty()
+                && last("p4-a").ports().getFirst().backends().size() == 1 && last("p4-b").ports().getFirst().backends().size() == 1);
+        assertThat(last("p4-a").ports().getFirst().backends()).containsExactly(new Backend("10.0.0.10", 80));
+        assertThat(last("p4-b").ports().getFirst().backends()).containsExactly(new Backend("10.0.0.20", 80));
+        // across every call made so far, in every test: a Service only ever in its namespace's Network
+        for (Call c : provider.calls()) {
+            switch (c) {
+                case Create cr -> assertThat(cr.lb().network()).isEqualTo(networkOf(cr.lb().namespace()));
+                case Update u -> assertThat(u.lb().network()).isEqualTo(networkOf(u.lb().namespace()));
+                case Delete d -> assertThat(d.network()).isEqualTo(networkOf(d.namespace()));
+                case RecordingProvider.Peers p -> { }
+            }
+        }
+    }
+
+    @Test
+    void loadBalancerIngressIsWrittenToStatusAndFailuresAreRetried() throws Exception {
+        cluster.namespace("p5", "net-b");
+        provider.ingress("p5", "front", List.of("203.0.113.7"));
+        long failuresBefore = proxy.stats().failures();
+        provider.failNext(2);
+        cluster.create("p5", "services", """
+                {apiVersion: v1, kind: Service, metadata: {name: front},
+                 spec: {type: LoadBalancer, loadBalancerIP: 203.0.113.7, ports: [{name: https, port: 443}]}}""");
+        Create created = awaitCall("p5", 0, Create.class);
+        assertThat(created.lb().externalIps()).containsExactly("203.0.113.7");
+        assertThat(created.lb().ports().getFirst().nodePort()).isBetween(30000, 32767);
+        assertThat(proxy.stats().failures() - failuresBefore).isGreaterThanOrEqualTo(2);
+        await("ingress in the Service's status", () -> cluster.client.get("/api/v1/namespaces/p5/services/front").json()
+                .at("/status/loadBalancer/ingress/0/ip").asText().equals("203.0.113.7"));
+        // the status write comes back as a Service update; the load balancer is unchanged, so no further call
+        await("status write seen by the proxy", () -> proxy.stats().statusWrites() >= 1);
+        cluster.namespace("p5-marker", "net-b");
+        cluster.create("p5-marker", "services", "{apiVersion: v1, kind: Service, metadata: {name: m}, spec: {ports: [{port: 1}]}}");
+        awaitCall("p5-marker", 0, Create.class);
+        assertThat(provider.calls("p5")).hasSize(1);
+    }
+
+    private static String networkOf(String namespace) {
+        return cluster.client.get("/api/v1/namespaces/" + namespace).json().at("/spec/network").asText();
+    }
+
+    private static LoadBalancer last(String ns) {
+        List<Call> calls = provider.calls(ns);
+        return switch (calls.getLast()) {
+            case Create c -> c.lb();
+            case Update u -> u.lb();
+            default -> throw new AssertionError("last call not a create or update: " + calls.getLast());
+        };
+    }
+
+    private static <T extends Call> T awaitCall(String ns, int index, Class<T> type) throws Exception {
+        await("call " + index + " for " + ns, () -> provider.calls(ns).size() > index);
+        Call c = provider.calls(ns).get(index);
+        assertThat(c).as("call %d for %s: %s", index, ns, new ArrayList<>(provider.calls(ns))).isInstanceOf(type);
+        return type.cast(c);
+    }
+}
