@@ -23,6 +23,7 @@ import io.hypernetes.image.ImageException;
 import io.hypernetes.image.ImageStore;
 import io.hypernetes.hyperd.net.DefaultNetwork;
 import io.hypernetes.hyperd.net.Tap;
+import io.hypernetes.hyperd.net.TenantAttachment;
 import io.hypernetes.hyperd.vm.Vm;
 import io.hypernetes.hyperd.vm.VmConfig;
 import io.hypernetes.hyperd.vm.VmPool;
@@ -30,6 +31,7 @@ import io.hypernetes.hyperd.vm.VmException;
 import io.hypernetes.hyperd.vm.VmShape;
 import io.hypernetes.runtime.Runtimes;
 import io.hypernetes.runtime.v1.ContainerConfig;
+import io.hypernetes.runtime.v1.PodNetworkAttachment;
 import io.hypernetes.runtime.v1.PodSandboxConfig;
 import io.hypernetes.runtime.v1.PodSandboxMetadata;
 import java.io.IOException;
@@ -102,6 +104,15 @@ final class PodVms implements AutoCloseable {
                 }
             }
         }
+        Optional<TenantAttachment> attachment = attachment(config);
+        if (attachment.isPresent()) {
+            // refused before a VM is taken: a pooled VM handed back costs a boot to replace
+            if (!network.ready()) {
+                throw refused("pod " + metadata.getNamespace() + "/" + metadata.getName() + " needs tenant network "
+                        + config.getNetwork() + " but this node's pod VMs get no NIC: " + network.notReadyReason());
+            }
+            requireBridge(metadata, attachment.get());
+        }
         String id = newId();
         PodVm pod = new PodVm(id, config, Runtimes.now(), sandboxDir(id));
         VmShape shape = VmShape.forPod(config.getResources().getCpuMillis(), config.getResources().getMemoryBytes());
@@ -119,14 +130,28 @@ final class PodVms implements AutoCloseable {
                 vm.awaitReady(READY);
             }
             Tap tap = vm.tap().orElse(null);
+            int mtu = 0;
+            if (attachment.isPresent()) {
+                if (tap == null) {
+                    throw refused("pod VM " + vm.id() + " has no NIC to put on tenant network " + config.getNetwork());
+                }
+                requireBridge(metadata, attachment.get()); // it may have gone while the VM booted
+                tap = attachment.get().plug(tap);
+                mtu = attachment.get().effectiveMtu();
+                network.releaseAddress(vm.id()); // the tap stays: it is the VM's, on the tenant bridge now
+            }
             agent = AgentConnection.connect(vm.agentSocket(), Duration.ofSeconds(10));
-            agent.startPod(podConfig(config, tap));
+            agent.startPod(podConfig(config, tap, mtu));
             long millis = (System.nanoTime() - started) / 1_000_000;
             Map<String, String> info = new LinkedHashMap<>();
             info.put("vm", "qemu pid " + vm.pid() + ", " + shape.vcpus() + " vCPU, " + (shape.memoryBytes() >> 20) + " MiB, "
                     + vmConfig.accelerator() + (pooled.isPresent() ? ", from the pool" : ", cold boot") + ", ready in " + millis + " ms");
             info.put("vmDir", vm.dir().toString());
             info.put("qemuPid", Long.toString(vm.pid()));
+            if (tap != null) {
+                info.put("network", attachment.map(a -> "tenant network " + config.getNetwork() + ": " + a).orElse("default network")
+                        + ", tap " + vm.tap().map(Tap::name).orElse("") + ", mac " + tap.mac());
+            }
             pod.running(vm, agent, tap, info);
             sandboxes.put(id, pod);
             save(pod);
@@ -136,7 +161,7 @@ final class PodVms implements AutoCloseable {
             String console = vm != null && !(e instanceof VmException) ? vm.consoleTail(20) : "";
             if (agent != null) agent.close();
             if (vm != null) {
-                vm.stop(Duration.ZERO);
+                vm.stop(Duration.ZERO); // deletes its tap, wherever it was plugged
                 releaseAddress(vm.id());
             } else {
                 releaseAddress(coldVmId); // the boot failed after its tap was made
@@ -148,22 +173,52 @@ final class PodVms implements AutoCloseable {
         }
     }
 
+    /** Gives a VM's default-network address back and deletes its tap there. Idempotent. */
     private void releaseAddress(String vmId) {
+        releaseAddress(vmId, true);
+    }
+
+    private void releaseAddress(String vmId, boolean deleteTap) {
         try {
-            network.release(vmId);
+            if (deleteTap) {
+                network.release(vmId);
+            } else {
+                network.releaseAddress(vmId);
+            }
         } catch (IOException e) {
             log.warn("vm {}: releasing its address: {}", vmId, e.getMessage());
         }
     }
 
-    private static PodConfig podConfig(PodSandboxConfig config, Tap tap) {
+    /**
+     * The sandbox's tenant Network attachment, checked: empty for a pod on the default network, INVALID_ARGUMENT for
+     * one that cannot be right (nothing has been created yet).
+     */
+    static Optional<TenantAttachment> attachment(PodSandboxConfig config) {
+        if (!config.hasAttachment()) return Optional.empty();
+        PodNetworkAttachment a = config.getAttachment();
+        try {
+            return Optional.of(new TenantAttachment(a.getBridge(), a.getIp(), a.getPrefixLength(), a.getGateway(), a.getMtu()));
+        } catch (IllegalArgumentException e) {
+            throw invalid("config.attachment: " + e.getMessage());
+        }
+    }
+
+    private static void requireBridge(PodSandboxMetadata metadata, TenantAttachment attachment) {
+        if (!attachment.bridgeExists()) {
+            throw refused("pod " + metadata.getNamespace() + "/" + metadata.getName() + ": bridge " + attachment.bridge()
+                    + " of its tenant network does not exist on this node (kubestack's setupPod creates it)");
+        }
+    }
+
+    private static PodConfig podConfig(PodSandboxConfig config, Tap tap, int mtu) {
         String hostname = config.getHostname().isEmpty() ? config.getMetadata().getName() : config.getHostname();
         if (hostname.length() > 63) hostname = hostname.substring(0, 63);
         String hosts = "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n"
                 + (tap == null ? "" : tap.ip() + "\t" + hostname + "\n");
         return new PodConfig(hostname, config.getDnsConfig().getServersList(), config.getDnsConfig().getSearchesList(),
                 config.getDnsConfig().getOptionsList(), hosts,
-                Optional.ofNullable(tap).map(t -> new PodConfig.Interface("eth0", t.ip(), t.prefix(), Optional.of(t.gateway()), 0)));
+                Optional.ofNullable(tap).map(t -> new PodConfig.Interface("eth0", t.ip(), t.prefix(), Optional.of(t.gateway()), mtu)));
     }
 
     PodVm sandbox(String id) {
@@ -178,7 +233,10 @@ final class PodVms implements AutoCloseable {
         return list;
     }
 
-    /** Stops every container at once and the VM; the tap and address go back to the network. Idempotent. */
+    /**
+     * Stops every container at once and the VM; the VM deletes its tap (on the default bridge or a tenant one) and a
+     * default-network address goes back to the network. Idempotent.
+     */
     void stop(PodVm pod) {
         for (PodContainer c : pod.containerList()) {
             c.abandon("its sandbox stopped");
@@ -440,6 +498,12 @@ final class PodVms implements AutoCloseable {
         }
         Optional<Vm> vm = r.state().equals("SANDBOX_READY") ? Vm.reattach(Path.of(r.vmDir())) : Optional.empty();
         if (vm.isEmpty()) {
+            if (!r.vmDir().isEmpty()) {
+                // its QEMU is gone, its tap (persistent, possibly on a tenant bridge), cgroup and directory are not
+                Path vmDir = Path.of(r.vmDir());
+                Vm.discard(vmDir);
+                releaseAddress(vmDir.getFileName().toString());
+            }
             lose(pod, "its pod VM was gone when hyperd restarted");
             return;
         }
@@ -455,7 +519,7 @@ final class PodVms implements AutoCloseable {
         }
         Map<Integer, ProcessState> processes = new LinkedHashMap<>();
         for (ProcessState p : agent.state()) processes.put(p.id(), p);
-        pod.running(vm.get(), agent, vm.get().tap().orElse(null), Map.of("vm", "qemu pid " + vm.get().pid() + " (reattached)"));
+        pod.running(vm.get(), agent, reattachTap(pod, vm.get()), Map.of("vm", "qemu pid " + vm.get().pid() + " (reattached)"));
         for (PodContainer c : pod.containerList()) {
             if (!c.running()) continue;
             ProcessState p = processes.get(c.mainProcessId());
@@ -469,6 +533,34 @@ final class PodVms implements AutoCloseable {
         }
         save(pod);
         log.info("sandbox {}: reattached to qemu pid {}", pod.id, vm.get().pid());
+    }
+
+    /**
+     * The tap of a reattached VM as its guest has it. A tenant pod's tap stays on its tenant bridge (put back there if
+     * it is found elsewhere, e.g. the bridge was made again) and holds no default-network address (given back here
+     * too, in case hyperd stopped between plugging and giving it back).
+     */
+    private Tap reattachTap(PodVm pod, Vm vm) {
+        Tap tap = vm.tap().orElse(null);
+        Optional<TenantAttachment> attachment;
+        try {
+            attachment = attachment(pod.config);
+        } catch (StatusRuntimeException e) {
+            log.warn("sandbox {}: its stored attachment is not valid: {}", pod.id, e.getStatus().getDescription());
+            return tap;
+        }
+        if (tap == null || attachment.isEmpty()) return tap;
+        TenantAttachment a = attachment.get();
+        releaseAddress(vm.id(), false);
+        if (!TenantAttachment.masterOf(tap.name()).equals(Optional.of(a.bridge()))) {
+            try {
+                a.plug(tap);
+                log.info("sandbox {}: tap {} put back on bridge {}", pod.id, tap.name(), a.bridge());
+            } catch (IOException e) {
+                log.warn("sandbox {}: tap {} is not on bridge {} and cannot be put back: {}", pod.id, tap.name(), a.bridge(), e.getMessage());
+            }
+        }
+        return a.guestSide(tap);
     }
 
     private void lose(PodVm pod, String why) {
@@ -489,12 +581,17 @@ final class PodVms implements AutoCloseable {
         }
     }
 
-    /** Leaves every pod VM running (they outlive hyperd) and closes only the connections to them. */
+    /**
+     * Leaves every pod VM running (they outlive hyperd) and closes only the connections to them: hyperstart's and
+     * QEMU's monitor, which serves one client, so a new hyperd in the same process can reattach.
+     */
     @Override
     public void close() {
         for (PodVm pod : sandboxes.values()) {
             AgentConnection agent = pod.agent();
             if (agent != null) agent.close();
+            Vm vm = pod.vm();
+            if (vm != null) vm.disconnect();
         }
     }
 }

@@ -170,6 +170,16 @@ public final class DefaultNetwork {
         }
     }
 
+    /**
+     * Frees the VM's address but leaves its tap device alone: the tap moved onto a tenant Network's bridge
+     * ({@link TenantAttachment#plug}) and belongs to the VM from now on, which deletes it when it stops. Idempotent.
+     */
+    public synchronized void releaseAddress(String vmId) throws IOException {
+        if (assigned.remove(vmId) != null) {
+            save();
+        }
+    }
+
     /** The VMs holding addresses. */
     public synchronized Map<String, String> assignments() {
         Map<String, String> out = new TreeMap<>();
@@ -197,17 +207,27 @@ public final class DefaultNetwork {
     }
 
     private Tap tapFor(String vmId, int offset) {
-        String address = cidr.address(offset);
-        int[] o = cidr.octets(offset);
-        String mac = String.format("02:68:%02x:%02x:%02x:%02x", o[0], o[1], o[2], o[3]);
-        return new Tap(tapName(vmId), mac, address, cidr.prefix(), cidr.gateway());
+        return new Tap(tapName(vmId), mac(vmId), cidr.address(offset), cidr.prefix(), cidr.gateway());
     }
 
     /** "hn" + 13 hex digits of the VM id's hash: unique enough per node and within the kernel's 15 characters. */
     static String tapName(String vmId) {
+        return "hn" + HexFormat.of().formatHex(hash(vmId)).substring(0, 13);
+    }
+
+    /**
+     * "02:68:" + 4 bytes of the VM id's hash. Not derived from the address: a VM that moves onto a tenant Network
+     * gives its address back while its NIC keeps its MAC (fixed at boot), so a MAC made of the address would come
+     * back on the next VM given that address, and two such VMs on one tenant Network would share it.
+     */
+    static String mac(String vmId) {
+        byte[] h = hash(vmId);
+        return String.format("02:68:%02x:%02x:%02x:%02x", h[8], h[9], h[10], h[11]);
+    }
+
+    private static byte[] hash(String vmId) {
         try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(vmId.getBytes(StandardCharsets.UTF_8));
-            return "hn" + HexFormat.of().formatHex(digest).substring(0, 13);
+            return java.security.MessageDigest.getInstance("SHA-256").digest(vmId.getBytes(StandardCharsets.UTF_8));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
