@@ -3,6 +3,7 @@ package io.hypernetes.hyperd;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
@@ -20,6 +21,7 @@ import io.hypernetes.runtime.v1.ImageSpec;
 import io.hypernetes.runtime.v1.PodNetworkAttachment;
 import io.hypernetes.runtime.v1.PodSandboxConfig;
 import io.hypernetes.runtime.v1.PodSandboxMetadata;
+import io.hypernetes.runtime.v1.PodSandboxState;
 import io.hypernetes.runtime.v1.PodSandboxStatus;
 import io.hypernetes.runtime.v1.PodSandboxStatusRequest;
 import io.hypernetes.runtime.v1.PullImageRequest;
@@ -65,6 +67,7 @@ class TenantAttachmentTest {
     private static final String DEFAULT_BRIDGE = PREFIX + "d";
     private static final String POD_IP = "10.77.0.5";
     private static final String GATEWAY = "10.77.0.1";
+    private static final String OTHER_POD_IP = "10.77.0.6";
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     private static TestRegistry registry;
@@ -100,11 +103,12 @@ class TenantAttachmentTest {
         channel = new RuntimeEndpoint.InProcess("hyperd-tenant-" + PREFIX).connect();
     }
 
-    /** hyperd exits (its VMs keep running) and a new one starts on the same state directory. */
-    private static void restart() throws Exception {
+    /** hyperd exits (its VMs keep running), {@code whileDown} happens, a new one starts on the same state directory. */
+    private static void restart(Runnable whileDown) throws Exception {
         channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
         serving.close();
         hyperd.close();
+        whileDown.run();
         open();
     }
 
@@ -187,9 +191,7 @@ class TenantAttachmentTest {
         assertThat(status.getNetwork().getIp()).isEqualTo(POD_IP);
         String vmId = Path.of(status.getInfoOrThrow("vmDir")).getFileName().toString();
         long qemuPid = Long.parseLong(status.getInfoOrThrow("qemuPid"));
-        String tap = JsonMapper.builder().build().readTree(Path.of(status.getInfoOrThrow("vmDir"), "vm.json").toFile())
-                .path("tap").path("name").asText();
-        assertThat(tap).startsWith("hn");
+        String tap = tapOf(status);
 
         // the tap is a port of the tenant bridge with its MTU, and no longer of the default one
         assertThat(master(tap)).isEqualTo(BRIDGE);
@@ -208,9 +210,30 @@ class TenantAttachmentTest {
         assertThat(out(exec(container, "cat", "/etc/hosts"))).contains(POD_IP + "\tweb");
         assertThat(out(exec(container, "cat", "/etc/resolv.conf"))).contains("nameserver " + GATEWAY, "search tenant.svc.cluster.local");
 
-        // hyperd restarts: the pod keeps its port and address; nothing plugs it back into the default bridge
+        // a second pod on the same Network (MTU 0: the bridge's) reaches the first across the bridge
+        hyperd.awaitPool(1);
+        String other = run("db", attachment(BRIDGE, OTHER_POD_IP, 24, GATEWAY, 0));
+        PodSandboxStatus otherStatus = status(other);
+        String otherTap = tapOf(otherStatus);
+        assertThat(master(otherTap)).isEqualTo(BRIDGE);
+        assertThat(Files.readString(Path.of("/sys/class/net", otherTap, "mtu")).strip()).isEqualTo("1450");
+        assertThat(macOf(otherStatus)).isNotEqualTo(macOf(status));
+        String otherContainer = startContainer(other);
+        assertThat(out(exec(otherContainer, "ip", "link", "show", "eth0"))).contains("mtu 1450");
+        awaitTrue("one pod pings the other", () -> exec(container, "ping", "-c1", "-W2", OTHER_POD_IP).getExitCode() == 0);
+
+        // hyperd restarts, and the second pod's QEMU dies while it is down: the first pod keeps its port and address
+        // (nothing plugs it back into the default bridge); the second one's tap is deleted, its sandbox not ready
         hyperd.awaitPool(1); // no boot in flight while hyperd goes away
-        restart();
+        long otherPid = Long.parseLong(otherStatus.getInfoOrThrow("qemuPid"));
+        restart(() -> ProcessHandle.of(otherPid).ifPresent(p -> {
+            p.destroyForcibly();
+            p.onExit().orTimeout(10, TimeUnit.SECONDS).join();
+        }));
+        assertThat(status(other).getState()).isEqualTo(PodSandboxState.SANDBOX_NOTREADY);
+        assertThat(Files.exists(Path.of("/sys/class/net", otherTap))).isFalse();
+        assertThat(Files.exists(Path.of(otherStatus.getInfoOrThrow("vmDir")))).isFalse();
+        rt().removePodSandbox(RemovePodSandboxRequest.newBuilder().setPodSandboxId(other).build());
         PodSandboxStatus again = status(sandbox);
         assertThat(again.getNetwork().getIp()).isEqualTo(POD_IP);
         assertThat(master(tap)).isEqualTo(BRIDGE);
@@ -268,6 +291,21 @@ class TenantAttachmentTest {
     private static String out(ExecSyncResponse r) {
         assertThat(r.getExitCode()).as("exit code; stderr: %s", r.getStderr().toStringUtf8()).isZero();
         return r.getStdout().toStringUtf8();
+    }
+
+    /** The host side of a sandbox's NIC, as its VM's record names it. */
+    private static String tapOf(PodSandboxStatus status) throws IOException {
+        String tap = vmRecord(status).path("tap").path("name").asText();
+        assertThat(tap).startsWith("hn");
+        return tap;
+    }
+
+    private static String macOf(PodSandboxStatus status) throws IOException {
+        return vmRecord(status).path("tap").path("mac").asText();
+    }
+
+    private static JsonNode vmRecord(PodSandboxStatus status) throws IOException {
+        return JsonMapper.builder().build().readTree(Path.of(status.getInfoOrThrow("vmDir"), "vm.json").toFile());
     }
 
     private static StatusRuntimeException refusal(Runnable call) {
