@@ -240,8 +240,8 @@ public final class ServiceProxy implements AutoCloseable {
 
     /** The namespace's Network when it has one in phase Active. */
     private Optional<String> activeNetwork(String ns) {
+        // A namespace being deleted keeps its load balancers until its Services are gone, as Kubernetes' do.
         return namespaces.get(null, ns)
-                .filter(n -> !Meta.deleting(n))
                 .map(n -> n.path("spec").path("network").asText(""))
                 .filter(n -> !n.isEmpty())
                 .filter(n -> networks.get(null, n).map(net -> net.path("status").path("phase").asText().equals("Active")).orElse(false));
