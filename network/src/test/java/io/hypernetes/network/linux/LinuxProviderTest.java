@@ -296,6 +296,25 @@ class LinuxProviderTest {
     }
 
     @Test
+    void aNetworkThatFailsHalfwayIsRolledBack() throws Exception {
+        // a device of someone else's in the way: a bridge where the router's lan0 veth end would go (a bridge cannot
+        // join a bridge), so the build fails after the segment and the router namespace were made
+        host.exec("ip", "link", "add", "zlpl171", "type", "bridge").check();
+        try {
+            String before = Netns.snapshot(host, PREFIX);
+            assertThatThrownBy(() -> provider.createNetwork(network("halfway", 171, "10.0.0.0/24", "10.0.0.1")))
+                    .isInstanceOfSatisfying(NetworkException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(NetworkException.Reason.UNAVAILABLE);
+                        assertThat(e.getMessage()).contains("zlpl171");
+                    });
+            assertThat(Netns.snapshot(host, PREFIX)).isEqualTo(before);
+            assertThat(provider.listNetworks()).isEmpty();
+        } finally {
+            host.exec("ip", "link", "del", "zlpl171");
+        }
+    }
+
+    @Test
     void aRestartedProviderKnowsWhatItBuilt() throws Exception {
         NetworkSpec a = network("kept", 161, "10.8.0.0/24", "10.8.0.1");
         provider.createNetwork(a);

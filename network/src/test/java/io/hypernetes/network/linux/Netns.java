@@ -171,7 +171,10 @@ final class Netns implements AutoCloseable {
         }
     }
 
-    /** Devices, routes, the prefix's router namespaces and nft tables as seen from {@code host}: compared before and after. */
+    /**
+     * Devices, IPv4 routes (IPv6 link-locals come and go with DAD), the prefix's router namespaces and nft tables as
+     * seen from {@code host}: compared before and after.
+     */
     static String snapshot(Netns host, String prefix) {
         List<String> links = new ArrayList<>();
         for (String line : host.exec("ip", "-o", "link").check().out().split("\n")) {
@@ -183,7 +186,7 @@ final class Netns implements AutoCloseable {
         List<String> namespaces = Arrays.stream(run("ip", "netns", "list").out().split("\n"))
                 .map(l -> l.split("\\s+")[0]).filter(n -> n.startsWith(prefix + "r-")).sorted().toList();
         return "links " + links.stream().sorted().toList() + "\nnetns " + namespaces
-                + "\nroutes " + host.exec("ip", "route", "show", "table", "all").out().strip()
+                + "\nroutes " + host.exec("ip", "-4", "route", "show", "table", "all").out().strip()
                 + "\nnft " + host.exec("nft", "list", "tables").out().strip();
     }
 }
