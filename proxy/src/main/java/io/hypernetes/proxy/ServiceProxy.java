@@ -33,11 +33,12 @@ import org.slf4j.LoggerFactory;
  * <p><b>What is programmed.</b> A Service {@code ns/name} gets a load balancer in Network N while namespace
  * {@code ns} has {@code spec.network: N} and N is {@code status.phase: Active}. Its frontends are the cluster IP
  * (none for a headless Service), {@code spec.externalIPs} and, for {@code type: LoadBalancer}, the
- * {@code spec.loadBalancerIP} it asks for; each TCP or UDP port (SCTP is skipped with a warning: the routers do not forward it) with its node
- * port. Backends are the ready addresses of the Service's Endpoints ({@code notReadyAddresses} never), each with the
- * Endpoints port of the same name as the Service port, as kube-proxy matches them — so a named {@code targetPort}
- * reaches each pod on the port that pod resolved. Backends are sorted, so a load balancer is equal to the one
- * programmed before exactly when nothing changed, and only real changes reach the provider.
+ * {@code spec.loadBalancerIP} it asks for; each TCP or UDP port (SCTP is skipped with a warning: the routers do not
+ * forward it) with its node port. Backends are the ready addresses of the Service's Endpoints
+ * ({@code notReadyAddresses} never), each with the Endpoints port of the same name as the Service port, as kube-proxy
+ * matches them — so a named {@code targetPort} reaches each pod on the port that pod resolved. Backends are sorted,
+ * so a load balancer is equal to the one programmed before exactly when nothing changed, and only real changes
+ * reach the provider.
  *
  * <p><b>When.</b> Shared informers of Services, Endpoints, Namespaces and Networks queue the Service keys a change
  * concerns (a Namespace or Network change queues every Service it holds); workers on virtual threads reconcile
@@ -199,11 +200,12 @@ public final class ServiceProxy implements AutoCloseable {
                 }
                 return null;
             });
-            programmed.remove(key);
             deletes.incrementAndGet();
             log.info("service {}: load balancer deleted from network {} ({})", key, have.lb().network(),
                     svc.isEmpty() ? "service deleted" : "namespace not on an active network");
+            // forgotten only once its ingress is cleared too: a failed status write retries the whole (idempotent) delete
             if (svc.isPresent() && want.isEmpty()) writeIngress(svc.get(), List.of());
+            programmed.remove(key);
         }
         if (want.isEmpty()) return;
         LoadBalancer lb = want.get();

@@ -111,8 +111,9 @@ public final class TenantDns implements AutoCloseable {
     }
 
     /**
-     * Serves {@code network}'s pods at {@code at} (UDP and TCP); a Network already served elsewhere moves. Port 0
-     * picks a free port, the same for both. Returns the address bound.
+     * Serves {@code network}'s pods at {@code at} (UDP and TCP); a Network already served elsewhere moves (its old
+     * listener stays when the new address cannot be bound). Port 0 picks a free port, the same for both. Returns the
+     * address bound.
      */
     public synchronized InetSocketAddress serve(String network, InetSocketAddress at) throws IOException {
         if (network == null || network.isEmpty()) throw new IllegalArgumentException("network name required");
@@ -120,7 +121,7 @@ public final class TenantDns implements AutoCloseable {
         if (have != null && (have.address().equals(at) || at.getPort() == 0 && have.address().getAddress().equals(at.getAddress()))) {
             return have.address();
         }
-        if (have != null) stop(network);
+        // the new listener first: when it cannot bind, the old one keeps serving
         Channel udp = bindUdp(network, at);
         InetSocketAddress bound = (InetSocketAddress) udp.localAddress();
         Channel tcp;
@@ -130,6 +131,7 @@ public final class TenantDns implements AutoCloseable {
             udp.close().syncUninterruptibly();
             throw e;
         }
+        if (have != null) stop(network);
         listeners.put(network, new Listener(bound, udp, tcp));
         log.info("tenant dns: network {} served at {} (udp, tcp)", network, bound);
         return bound;
@@ -191,7 +193,7 @@ public final class TenantDns implements AutoCloseable {
         if (colon <= 0 || colon == address.length() - 1) throw new IllegalArgumentException("not ip:port: " + address);
         String host = address.substring(0, colon);
         if (host.startsWith("[") && host.endsWith("]")) host = host.substring(1, host.length() - 1);
-        if (!host.matches("[0-9.]+|[0-9a-fA-F:]+")) throw new IllegalArgumentException("not an IP literal: " + address);
+        if (!host.matches("\\d{1,3}(\\.\\d{1,3}){3}|[0-9a-fA-F]*:[0-9a-fA-F:.]*")) throw new IllegalArgumentException("not an IP literal: " + address);
         int port;
         try {
             port = Integer.parseInt(address.substring(colon + 1));

@@ -211,7 +211,24 @@ class TenantDnsTest {
             assertThatThrownBy(() -> other.serve("net-a", new InetSocketAddress(BIND_A, a.getPort())))
                     .isInstanceOf(IOException.class).hasMessageContaining("cannot listen");
             assertThat(other.listeners()).isEmpty();
+
+            // moving to an address in use keeps the old listener serving
+            InetSocketAddress kept = other.serve("net-b", new InetSocketAddress("127.0.61.3", 0));
+            assertThatThrownBy(() -> other.serve("net-b", new InetSocketAddress(BIND_A, a.getPort()))).isInstanceOf(IOException.class);
+            assertThat(other.listeners()).containsExactly(java.util.Map.entry("net-b", kept));
+            assertThat(DnsWire.tcp(kept, "web.ns-b.svc.cluster.local", DnsWire.A).ips()).containsExactly(webB);
+            // moving to a free address moves it
+            InetSocketAddress moved = other.serve("net-b", new InetSocketAddress("127.0.61.8", 0));
+            assertThat(other.listeners()).containsExactly(java.util.Map.entry("net-b", moved));
+            assertThatThrownBy(() -> DnsWire.tcp(kept, "web.ns-b.svc.cluster.local", DnsWire.A)).isInstanceOf(ConnectException.class);
+            assertThat(DnsWire.udp(moved, "web.ns-b.svc.cluster.local", DnsWire.A).ips()).containsExactly(webB);
+
+            assertThatThrownBy(() -> other.serve("", new InetSocketAddress("127.0.61.3", 0))).isInstanceOf(IllegalArgumentException.class);
         }
+        for (String bad : List.of("", "10.0.0.1", "10.0.0.1:", ":53", "10.0.0.1:0", "10.0.0.1:70000", "10.0.0.1:dns", "dns.example:53", "deadbeef:53", "10.0.0:53")) {
+            assertThatThrownBy(() -> TenantDns.parse(bad)).as(bad).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThat(TenantDns.parse("100.64.0.5:53")).isEqualTo(new InetSocketAddress("100.64.0.5", 53));
 
         RecordingProvider provider = new RecordingProvider();
         int portA = freePort("127.0.61.4");
