@@ -16,6 +16,9 @@ import java.util.regex.Pattern;
 final class SpecCheck {
     static final int MAX_VNI = 16_777_215;
     private static final Pattern DNS_LABEL = Pattern.compile("[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?");
+    /** Kubernetes object and port names; they appear in ruleset comments, so nothing else may. */
+    private static final Pattern OBJECT_NAME = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,251}[A-Za-z0-9])?");
+    private static final Pattern PORT_NAME = Pattern.compile("[A-Za-z0-9-]{0,63}");
     private static final Pattern PROJECT_ID = Pattern.compile("[A-Za-z0-9_-]{1,64}");
 
     private SpecCheck() {
@@ -109,6 +112,9 @@ final class SpecCheck {
                 || lb.name() == null || lb.name().isEmpty()) {
             throw invalid("a load balancer needs a network, a namespace and a name");
         }
+        if (!OBJECT_NAME.matcher(lb.namespace()).matches() || !OBJECT_NAME.matcher(lb.name()).matches()) {
+            throw invalid(who + ": namespace and name must be Kubernetes object names");
+        }
         if (!lb.clusterIp().isEmpty() && !"None".equals(lb.clusterIp()) && Ipv4.parse(lb.clusterIp()).isEmpty()) {
             throw invalid(who + ": cluster IP \"" + lb.clusterIp() + "\" is not an IPv4 address");
         }
@@ -120,6 +126,9 @@ final class SpecCheck {
         Set<String> frontends = new HashSet<>();
         for (LoadBalancer.Port port : lb.ports()) {
             String where = who + ", port " + port.name();
+            if (port.name() == null || !PORT_NAME.matcher(port.name()).matches()) {
+                throw invalid(who + ": port name \"" + port.name() + "\" is not a Kubernetes port name");
+            }
             if (!"TCP".equals(port.protocol()) && !"UDP".equals(port.protocol())) {
                 throw invalid(where + ": protocol \"" + port.protocol() + "\" is neither TCP nor UDP");
             }

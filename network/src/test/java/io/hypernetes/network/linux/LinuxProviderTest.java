@@ -287,6 +287,8 @@ class LinuxProviderTest {
                 List.of()))).hasMessageContaining("cluster IP");
         assertThatThrownBy(() -> provider.createLoadBalancer(new LoadBalancer("good", "ns", "web", "10.96.0.30", List.of(),
                 List.of(new LoadBalancer.Port("x", "SCTP", 80, 0, List.of()))))).hasMessageContaining("SCTP");
+        assertThatThrownBy(() -> provider.createLoadBalancer(new LoadBalancer("good", "ns", "web", "10.96.0.30", List.of(),
+                List.of(new LoadBalancer.Port("x\n  chain evil {", "TCP", 80, 0, List.of()))))).hasMessageContaining("port name");
         assertThatThrownBy(() -> provider.setPeers(List.of("not-an-address"))).hasMessageContaining("not-an-address");
 
         assertThat(Netns.snapshot(host, PREFIX)).isEqualTo(before);
