@@ -8,6 +8,7 @@ import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.ResourceEventHandler;
 import io.hypernetes.kubelet.server.KubeletServer;
+import io.hypernetes.network.NetworkProvider;
 import io.hypernetes.runtime.v1.Container;
 import io.hypernetes.runtime.v1.ContainerState;
 import io.hypernetes.runtime.v1.PodSandbox;
@@ -46,6 +47,10 @@ import org.slf4j.LoggerFactory;
  * finds by their {@code io.kubernetes.pod.uid} label instead of starting them again, derives restart counts from
  * the containers' attempt numbers, and removes the sandboxes of pods the API no longer has. {@link #close} stops
  * the agent and leaves its pods running, like stopping a kubelet.
+ *
+ * <p>A node with kubestack (a {@code NetworkProvider} given to {@link #start(Config, KubeClient, ManagedChannel,
+ * NetworkProvider)}) plugs pods of tenant networks in before their sandbox starts and unplugs them after it is
+ * removed ({@link TenantNetworks}); a node without one runs only pods of the default network.
  */
 public final class NodeAgent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NodeAgent.class);
@@ -145,7 +150,7 @@ public final class NodeAgent implements AutoCloseable {
 
     /** What every pod worker of this agent shares. */
     record Context(Config config, KubeClient client, RuntimeClient runtime, PodEvents events, RestartBackoff backoff,
-                   PodVolumes volumes, String runtimeName, NodeAgent agent) {}
+                   PodVolumes volumes, TenantNetworks networks, String runtimeName, NodeAgent agent) {}
 
     private final Config config;
     private final KubeClient client;
@@ -158,7 +163,7 @@ public final class NodeAgent implements AutoCloseable {
     private final Thread relist;
     private volatile boolean closed;
 
-    private NodeAgent(Config config, KubeClient client, ManagedChannel channel) {
+    private NodeAgent(Config config, KubeClient client, ManagedChannel channel, NetworkProvider networkProvider) {
         this.config = config;
         this.client = client;
         this.runtime = new RuntimeClient(channel);
@@ -172,6 +177,7 @@ public final class NodeAgent implements AutoCloseable {
         }
         this.context = new Context(config, client, runtime, new PodEvents(client, config.nodeName()),
                 new RestartBackoff(config.backoffBase(), config.backoffMax()), new PodVolumes(config.rootDir()),
+                new TenantNetworks(networkProvider, client, config.nodeName(), config.backoffBase()),
                 version.getRuntimeName(), this);
         // SEAM (kubelet server): logs, exec and attach for kubectl through the API server; Kubemark leaves it off.
         // It binds the wildcard address, as the kubelet does: the API server reaches it at the Node's InternalIP.
@@ -200,7 +206,8 @@ public final class NodeAgent implements AutoCloseable {
         pods.start();
         heartbeat.start();
         this.relist = Thread.ofVirtual().name("relist-" + config.nodeName()).start(this::relistLoop);
-        log.info("node agent {} started on runtime {} {}", config.nodeName(), version.getRuntimeName(), version.getRuntimeVersion());
+        log.info("node agent {} started on runtime {} {}, {}", config.nodeName(), version.getRuntimeName(), version.getRuntimeVersion(),
+                networkProvider == null ? "no network provider (pods of tenant networks cannot run here)" : "network provider " + networkProvider.name());
     }
 
     /**
@@ -209,7 +216,17 @@ public final class NodeAgent implements AutoCloseable {
      * node's own credentials ({@code system:node:<name>}); neither it nor the channel is closed by {@link #close}.
      */
     public static NodeAgent start(Config config, KubeClient client, ManagedChannel runtime) {
-        return new NodeAgent(config, client, runtime);
+        return new NodeAgent(config, client, runtime, null);
+    }
+
+    /**
+     * As {@link #start(Config, KubeClient, ManagedChannel)}, on a node that has kubestack: pods of namespaces with
+     * {@code spec.network} are plugged into their Network through {@code networkProvider} before their sandbox starts,
+     * and unplugged once it is removed. Null is a node without kubestack (Kubemark's hollow nodes): such pods do not
+     * start there, with a FailedNetworkSetup event saying why. The provider is not closed by {@link #close}.
+     */
+    public static NodeAgent start(Config config, KubeClient client, ManagedChannel runtime, NetworkProvider networkProvider) {
+        return new NodeAgent(config, client, runtime, networkProvider);
     }
 
     public Config config() {
@@ -265,6 +282,7 @@ public final class NodeAgent implements AutoCloseable {
                     if (w != null) w.wake();
                 }
                 if (pods.hasSynced()) removeOrphans();
+                context.networks().retryUnplugs();
                 if (failing) log.info("node {}: runtime relist works again", config.nodeName());
                 failing = false;
             } catch (InterruptedException e) {
@@ -289,7 +307,10 @@ public final class NodeAgent implements AutoCloseable {
                 context.volumes().remove(uid);
             } catch (RuntimeException e) {
                 log.warn("removing sandbox {} of pod {}: {}", s.getId(), pod, e.toString());
+                continue;
             }
+            // its port on a tenant network goes with it; the annotation is the agent's own, so this holds after a restart
+            if (!s.getAnnotationsOrDefault(TenantNetworks.SANDBOX_NETWORK, "").isEmpty()) context.networks().unplug(uid, pod);
             context.backoff().forget(uid + "/");
         }
     }

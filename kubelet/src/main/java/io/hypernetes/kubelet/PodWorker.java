@@ -6,6 +6,7 @@ import io.grpc.StatusRuntimeException;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.api.json.Meta;
 import io.hypernetes.client.KubeClient;
+import io.hypernetes.network.PodPort;
 import io.hypernetes.runtime.v1.ContainerConfig;
 import io.hypernetes.runtime.v1.ContainerState;
 import io.hypernetes.runtime.v1.ContainerStatus;
@@ -107,13 +108,18 @@ final class PodWorker {
     private final Set<String> killedUnhealthy = new HashSet<>();
     private final Map<String, Instant> pullFailures = new HashMap<>();
     private Instant nextWake;
+    /** When kubestack last failed to set the pod's port up, for its back-off; null when it has not. */
+    private Instant setupFailedAt;
     private ObjectNode written;
     private long writtenRv = -1;
     private String terminalPhase;
     private boolean terminated;
     private boolean deleteSent;
     private boolean done;
-    private String network;
+    /** The port this worker last plugged the pod in with (its sandbox attaches to it), null on the default network. */
+    private PodPort port;
+    /** What the pod waits for about its network, last told in an Event or log line: said once per change. */
+    private String networkWait;
     private String startTime;
     private int failures;
     /** Why the pod ended, when the agent ended it (DeadlineExceeded). */
@@ -271,27 +277,81 @@ final class PodWorker {
         return new Observed(sandboxes, current, ip, byName);
     }
 
-    private String network(JsonNode pod) {
-        if (network == null) {
-            try {
-                KubeClient.Response r = ctx.client().get("/api/v1/namespaces/" + Meta.namespace(pod));
-                network = r.code() == 200 ? r.json().path("spec").path("network").asText("") : "";
-            } catch (RuntimeException e) {
-                network = "";
-            }
-        }
-        return network;
-    }
-
+    /**
+     * The current sandbox's configuration, for the container calls: its Network is the one the sandbox was started on
+     * (the agent's annotation on it), which a restarted agent reads back too.
+     */
     private PodSandboxConfig sandboxConfig(JsonNode pod, Observed o) {
         int attempt = o.current == null ? 0 : o.current.getMetadata().getAttempt();
-        return RuntimeConfigs.sandbox(pod, attempt, network(pod));
+        String network = o.current == null ? "" : o.current.getAnnotationsOrDefault(TenantNetworks.SANDBOX_NETWORK, "");
+        return RuntimeConfigs.sandbox(pod, attempt, network, port != null && port.network().equals(network) ? port : null);
+    }
+
+    /**
+     * Plugs the pod into its namespace's tenant Network before its sandbox starts; null while it cannot be yet (the
+     * pod's status and the next wake are seen to). The namespace's network is read again for every sandbox start
+     * rather than kept: a namespace that moved to another Network takes its pods' next sandboxes there, while a
+     * running sandbox stays on the Network it was plugged into (its annotation says which) until it is removed.
+     */
+    private PodPort plug(ObjectNode pod, Observed o, String network) {
+        String backoffKey = uid + "/network";
+        Instant now = Instant.now();
+        Instant until = setupFailedAt == null ? null : ctx.backoff().blockedUntil(backoffKey, setupFailedAt, now);
+        if (until != null) {
+            wakeAt(until);
+            writeStatus(pod, status(pod, o));
+            return null;
+        }
+        TenantNetworks.Plug plug = ctx.networks().plug(pod, network);
+        switch (plug) {
+            case TenantNetworks.Plug.Plugged p -> {
+                if (networkWait != null || setupFailedAt != null) log.info("pod {}: plugged into network {} ({})", key, network, p.port().ip());
+                networkWait = null;
+                setupFailedAt = null;
+                ctx.backoff().forget(backoffKey);
+                return p.port();
+            }
+            case TenantNetworks.Plug.NetworkNotReady w -> {
+                if (!w.message().equals(networkWait)) events.warning(pod, null, "NetworkNotReady", w.message());
+                networkWait = w.message();
+                // the Network is not the pod: nothing wakes the worker when it turns Active, so look again, less and less often
+                ctx.backoff().next(backoffKey + "/ready", now);
+                wakeIn(ctx.backoff().current(backoffKey + "/ready"));
+            }
+            case TenantNetworks.Plug.Unaddressed w -> {
+                // the controller's annotation is a pod update, which wakes the worker
+                if (!w.message().equals(networkWait)) log.info("pod {}: {}", key, w.message());
+                networkWait = w.message();
+            }
+            case TenantNetworks.Plug.NoProvider w -> {
+                if (!w.message().equals(networkWait)) events.warning(pod, null, "FailedNetworkSetup", w.message());
+                networkWait = w.message();
+            }
+            case TenantNetworks.Plug.SetupFailed f -> {
+                String message = "Failed to set up the pod's port on network " + network + " (" + f.reason() + "): " + f.message();
+                // a refusal is told at every attempt (the Event counts them); kubestack being away once per change
+                if (!f.retryable() || !message.equals(networkWait)) events.warning(pod, null, "FailedNetworkSetup", message);
+                networkWait = message;
+                setupFailedAt = now;
+                ctx.backoff().next(backoffKey, now);
+                wakeAt(now.plus(ctx.backoff().current(backoffKey)));
+            }
+        }
+        writeStatus(pod, status(pod, o));
+        return null;
     }
 
     /** Starts a sandbox for the pod (its first, or a new one after the old one stopped) and answers the new view. */
     private Observed runSandbox(ObjectNode pod, Observed o) {
+        String network = ctx.networks().namespaceNetwork(pod);
+        PodPort plugged = null;
+        if (!network.isEmpty()) {
+            plugged = plug(pod, o, network);
+            if (plugged == null) return null;
+        }
+        port = plugged;
         int attempt = o.sandboxes.stream().mapToInt(s -> s.getMetadata().getAttempt() + 1).max().orElse(0);
-        PodSandboxConfig config = RuntimeConfigs.sandbox(pod, attempt, network(pod));
+        PodSandboxConfig config = RuntimeConfigs.sandbox(pod, attempt, network, plugged);
         String id;
         try {
             id = rt.runPodSandbox(config);
@@ -301,8 +361,9 @@ final class PodWorker {
             writeStatus(pod, status(pod, o));
             return null;
         }
-        log.info("pod {}: sandbox {} started (attempt {}, {} mCPU, {} bytes)", key, id, attempt,
-                config.getResources().getCpuMillis(), config.getResources().getMemoryBytes());
+        log.info("pod {}: sandbox {} started (attempt {}, {} mCPU, {} bytes{})", key, id, attempt,
+                config.getResources().getCpuMillis(), config.getResources().getMemoryBytes(),
+                plugged == null ? "" : ", network " + network + " " + plugged.ip() + "/" + plugged.prefix() + " on " + plugged.bridge());
         // a runtime that runs the pod in a VM says which (hyperd: its QEMU process); users see it in the pod's events
         rt.podSandboxStatus(id).map(s -> s.getInfoMap().get("vm")).ifPresent(vm ->
                 events.normal(pod, null, "StartedPodVM", "Started pod VM: " + vm));
@@ -634,6 +695,7 @@ final class PodWorker {
                 log.debug("pod {}: final status not written: {}", key, e.toString());
             }
             for (PodSandbox s : o.sandboxes) rt.removePodSandbox(s.getId());
+            if (pluggedIn(pod, o)) ctx.networks().unplug(uid, key);
             ctx.volumes().remove(uid);
             ctx.backoff().forget(uid + "/");
             terminated = true;
@@ -693,6 +755,17 @@ final class PodWorker {
         }
     }
 
+    /**
+     * Whether the pod may have a port on a tenant network to unplug: this worker plugged it in, a sandbox of it says
+     * so (one a restarted agent adopted), or the controller addressed it (kubestack may have set the port up before
+     * its sandbox failed to start). Pods of the default network have none of these and never reach the provider.
+     */
+    private boolean pluggedIn(JsonNode pod, Observed o) {
+        return port != null
+                || o.sandboxes.stream().anyMatch(s -> !s.getAnnotationsOrDefault(TenantNetworks.SANDBOX_NETWORK, "").isEmpty())
+                || !pod.path("metadata").path("annotations").path(TenantNetworks.IP_ANNOTATION).asText("").isEmpty();
+    }
+
     private void stopSandboxes(Observed o) {
         for (PodSandbox s : o.sandboxes) {
             if (s.getState() == PodSandboxState.SANDBOX_READY) rt.stopPodSandbox(s.getId());
@@ -712,6 +785,7 @@ final class PodWorker {
             }
             log.info("pod {}: gone from the API; its sandbox is removed", key);
         }
+        if (pluggedIn(pod, o)) ctx.networks().unplug(uid, key);
         ctx.volumes().remove(uid);
         ctx.backoff().forget(uid + "/");
     }

@@ -6,12 +6,14 @@ import io.hypernetes.api.quantity.Quantity;
 import io.hypernetes.api.quantity.QuantityFormatException;
 import io.hypernetes.api.resource.PodSize;
 import io.hypernetes.client.KubeClient;
+import io.hypernetes.network.PodPort;
 import io.hypernetes.runtime.v1.ContainerConfig;
 import io.hypernetes.runtime.v1.ContainerMetadata;
 import io.hypernetes.runtime.v1.ContainerResources;
 import io.hypernetes.runtime.v1.DnsConfig;
 import io.hypernetes.runtime.v1.KeyValue;
 import io.hypernetes.runtime.v1.Mount;
+import io.hypernetes.runtime.v1.PodNetworkAttachment;
 import io.hypernetes.runtime.v1.PodResources;
 import io.hypernetes.runtime.v1.PodSandboxConfig;
 import io.hypernetes.runtime.v1.PodSandboxMetadata;
@@ -21,6 +23,7 @@ import java.util.Base64;
 import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -38,7 +41,23 @@ final class RuntimeConfigs {
 
     private RuntimeConfigs() {}
 
+    /** The cluster's DNS domain: Services are {@code <svc>.<ns>.svc.cluster.local}. */
+    static final String CLUSTER_DOMAIN = "cluster.local";
+
+    /** A sandbox on the default network, or of {@code network} without its port (see the other overload). */
     static PodSandboxConfig sandbox(JsonNode pod, int attempt, String network) {
+        return sandbox(pod, attempt, network, null);
+    }
+
+    /**
+     * The sandbox's configuration.
+     *
+     * @param network the tenant Network of the pod's namespace, "" for the default network
+     * @param port    where kubestack plugged the pod into {@code network}: the sandbox's attachment and, unless the
+     *                pod's {@code dnsPolicy} is {@code None}, its resolvers (the tenant's DNS) and the cluster's search
+     *                path, with the pod's own {@code dnsConfig} added as Kubernetes adds it; null for none
+     */
+    static PodSandboxConfig sandbox(JsonNode pod, int attempt, String network, PodPort port) {
         JsonNode spec = pod.path("spec");
         String name = Meta.name(pod);
         String hostname = spec.path("hostname").asText("");
@@ -50,12 +69,22 @@ final class RuntimeConfigs {
         pod.path("metadata").path("labels").properties().forEach(e -> b.putLabels(e.getKey(), e.getValue().asText()));
         pod.path("metadata").path("annotations").properties().forEach(e -> b.putAnnotations(e.getKey(), e.getValue().asText()));
         b.putLabels(RuntimeClient.POD_NAME, name).putLabels(RuntimeClient.POD_NAMESPACE, Meta.namespace(pod)).putLabels(RuntimeClient.POD_UID, Meta.uid(pod));
+        // the agent's own record of the Network, whatever the pod's annotations say
+        if (network == null || network.isEmpty()) b.removeAnnotations(TenantNetworks.SANDBOX_NETWORK);
+        else b.putAnnotations(TenantNetworks.SANDBOX_NETWORK, network);
+        if (port != null) {
+            b.setAttachment(PodNetworkAttachment.newBuilder().setBridge(port.bridge()).setIp(port.ip())
+                    .setPrefixLength(port.prefix()).setGateway(port.gateway()).setMtu(port.mtu()));
+        }
         JsonNode dns = spec.path("dnsConfig");
-        if (dns.isObject()) {
+        boolean clusterDns = port != null && !spec.path("dnsPolicy").asText("ClusterFirst").equals("None");
+        if (clusterDns) {
+            b.setDnsConfig(clusterDns(Meta.namespace(pod), port.dnsServers(), dns));
+        } else if (dns.isObject()) {
             DnsConfig.Builder d = DnsConfig.newBuilder();
             dns.path("nameservers").forEach(s -> d.addServers(s.asText()));
             dns.path("searches").forEach(s -> d.addSearches(s.asText()));
-            dns.path("options").forEach(o -> d.addOptions(o.path("value").isMissingNode() ? o.path("name").asText() : o.path("name").asText() + ":" + o.path("value").asText()));
+            dns.path("options").forEach(o -> d.addOptions(option(o)));
             b.setDnsConfig(d);
         }
         for (JsonNode c : spec.path("containers")) {
@@ -70,6 +99,32 @@ final class RuntimeConfigs {
         PodSize size = PodSize.of(pod);
         b.setResources(PodResources.newBuilder().setCpuMillis(size.cpu().milliValue()).setMemoryBytes(size.memory().value()));
         return b.build();
+    }
+
+    /**
+     * A tenant pod's resolvers: its Network's DNS first, the search path {@code <ns>.svc.cluster.local svc.cluster.local
+     * cluster.local} and {@code ndots:5}, as the kubelet writes them for ClusterFirst; the pod's {@code dnsConfig}
+     * nameservers and searches come after, its options replace those of the same name. Any policy but {@code None}
+     * gets this: a tenant's pods reach no resolver but their Network's.
+     */
+    private static DnsConfig clusterDns(String namespace, List<String> servers, JsonNode extra) {
+        DnsConfig.Builder d = DnsConfig.newBuilder().addAllServers(servers);
+        extra.path("nameservers").forEach(s -> {
+            if (!d.getServersList().contains(s.asText())) d.addServers(s.asText());
+        });
+        d.addSearches(namespace + ".svc." + CLUSTER_DOMAIN).addSearches("svc." + CLUSTER_DOMAIN).addSearches(CLUSTER_DOMAIN);
+        extra.path("searches").forEach(s -> {
+            if (!d.getSearchesList().contains(s.asText())) d.addSearches(s.asText());
+        });
+        Map<String, String> options = new LinkedHashMap<>();
+        options.put("ndots", "ndots:5");
+        extra.path("options").forEach(o -> options.put(o.path("name").asText(), option(o)));
+        options.values().forEach(d::addOptions);
+        return d.build();
+    }
+
+    private static String option(JsonNode o) {
+        return o.path("value").isMissingNode() || o.path("value").isNull() ? o.path("name").asText() : o.path("name").asText() + ":" + o.path("value").asText();
     }
 
     /**

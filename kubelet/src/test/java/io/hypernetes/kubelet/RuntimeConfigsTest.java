@@ -4,8 +4,10 @@ import static io.hypernetes.kubelet.TestCluster.yaml;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.hypernetes.network.PodPort;
 import io.hypernetes.runtime.v1.KeyValue;
 import io.hypernetes.runtime.v1.PodSandboxConfig;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
@@ -91,5 +93,78 @@ class RuntimeConfigsTest {
         assertThat(Handlers.port(yaml("{p: web}").path("p"), c)).isEqualTo(8080);
         assertThat(Handlers.port(yaml("{p: 81}").path("p"), c)).isEqualTo(81);
         assertThat(Handlers.port(yaml("{p: nope}").path("p"), c)).isEqualTo(-1);
+    }
+
+    static final PodPort PORT = new PodPort("u-1", "net1", "hnb7", "10.1.0.5", 24, "10.1.0.1", 1450, List.of("10.1.0.1"));
+
+    @Test
+    void aTenantSandboxIsAttachedToItsPortAndResolvesThroughItsNetwork() {
+        JsonNode pod = yaml("""
+                metadata: {name: p, namespace: shop, uid: u-1, annotations: {io.hypernetes.pod.network: forged}}
+                spec:
+                  dnsPolicy: ClusterFirst
+                  dnsConfig:
+                    nameservers: [192.0.2.53]
+                    searches: [corp.example]
+                    options: [{name: ndots, value: "2"}, {name: edns0}]
+                  containers: [{name: c, image: x}]
+                """);
+        PodSandboxConfig s = RuntimeConfigs.sandbox(pod, 0, "net1", PORT);
+        assertThat(s.getNetwork()).isEqualTo("net1");
+        assertThat(s.getAttachment().getBridge()).isEqualTo("hnb7");
+        assertThat(s.getAttachment().getIp()).isEqualTo("10.1.0.5");
+        assertThat(s.getAttachment().getPrefixLength()).isEqualTo(24);
+        assertThat(s.getAttachment().getGateway()).isEqualTo("10.1.0.1");
+        assertThat(s.getAttachment().getMtu()).isEqualTo(1450);
+        assertThat(s.getAnnotationsMap()).containsEntry(TenantNetworks.SANDBOX_NETWORK, "net1");
+        // the tenant's DNS first, the cluster's search path, the pod's own additions after; its options win by name
+        assertThat(s.getDnsConfig().getServersList()).containsExactly("10.1.0.1", "192.0.2.53");
+        assertThat(s.getDnsConfig().getSearchesList()).containsExactly("shop.svc.cluster.local", "svc.cluster.local", "cluster.local", "corp.example");
+        assertThat(s.getDnsConfig().getOptionsList()).containsExactly("ndots:2", "edns0");
+    }
+
+    @Test
+    void dnsPolicyNoneKeepsThePodsOwnResolvers() {
+        JsonNode pod = yaml("""
+                metadata: {name: p, namespace: shop, uid: u-1}
+                spec:
+                  dnsPolicy: None
+                  dnsConfig: {nameservers: [192.0.2.53], searches: [corp.example]}
+                  containers: [{name: c, image: x}]
+                """);
+        PodSandboxConfig s = RuntimeConfigs.sandbox(pod, 0, "net1", PORT);
+        assertThat(s.getAttachment().getIp()).isEqualTo("10.1.0.5");
+        assertThat(s.getDnsConfig().getServersList()).containsExactly("192.0.2.53");
+        assertThat(s.getDnsConfig().getSearchesList()).containsExactly("corp.example");
+        assertThat(s.getDnsConfig().getOptionsList()).isEmpty();
+    }
+
+    @Test
+    void aDefaultNetworkSandboxHasNoAttachmentAndNoForgedNetwork() {
+        JsonNode pod = yaml("{metadata: {name: p, namespace: d, uid: u, annotations: {io.hypernetes.pod.network: forged}}, spec: {containers: [{name: c, image: x}]}}");
+        PodSandboxConfig s = RuntimeConfigs.sandbox(pod, 0, "");
+        assertThat(s.hasAttachment()).isFalse();
+        assertThat(s.hasDnsConfig()).isFalse();
+        assertThat(s.getAnnotationsMap()).doesNotContainKey(TenantNetworks.SANDBOX_NETWORK);
+    }
+
+    @Test
+    void aSubnetWithoutGatewayHasItsFirstAddress() {
+        assertThat(TenantNetworks.firstAddress("10.0.0.0/24")).isEqualTo("10.0.0.1");
+        assertThat(TenantNetworks.firstAddress("172.16.255.0/23")).isEqualTo("172.16.255.1");
+        assertThat(TenantNetworks.firstAddress("fd00:1::/64")).isEqualTo("fd00:1::1");
+        assertThat(TenantNetworks.firstAddress("fd00:0:0:5::/64")).isEqualTo("fd00:0:0:5::1");
+        assertThat(TenantNetworks.firstAddress("::/64")).isEqualTo("::1");
+        assertThat(TenantNetworks.firstAddress("not-a-cidr")).isEmpty();
+        assertThat(TenantNetworks.firstAddress("example.com/24")).isEmpty();
+        JsonNode net = yaml("""
+                metadata: {name: net1, uid: n-1}
+                spec: {tenantID: t, subnets: {a: {cidr: 10.0.0.0/24}, b: {cidr: 10.0.1.0/24, gateway: 10.0.1.254}}}
+                status: {phase: Active, vni: 9}
+                """);
+        var spec = TenantNetworks.spec(net);
+        assertThat(spec.vni()).isEqualTo(9);
+        assertThat(spec.uid()).isEqualTo("n-1");
+        assertThat(spec.subnets()).extracting(io.hypernetes.network.NetworkSpec.Subnet::gateway).containsExactly("10.0.0.1", "10.0.1.254");
     }
 }

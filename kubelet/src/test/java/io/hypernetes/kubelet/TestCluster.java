@@ -4,15 +4,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.grpc.BindableService;
+import io.grpc.ForwardingServerCallListener;
 import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+import io.grpc.ServerInterceptors;
 import io.hypernetes.api.json.Json;
 import io.hypernetes.apiserver.ApiServer;
 import io.hypernetes.client.KubeClient;
+import io.hypernetes.network.NetworkProvider;
 import io.hypernetes.runtime.RuntimeEndpoint;
 import io.hypernetes.runtime.hollow.HollowRuntime;
 import io.hypernetes.runtime.v1.ListPodSandboxRequest;
 import io.hypernetes.runtime.v1.PodSandbox;
+import io.hypernetes.runtime.v1.PodSandboxConfig;
 import io.hypernetes.runtime.v1.PodSandboxFilter;
+import io.hypernetes.runtime.v1.RemovePodSandboxRequest;
+import io.hypernetes.runtime.v1.RunPodSandboxRequest;
 import io.hypernetes.runtime.v1.RuntimeServiceGrpc;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -20,6 +31,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -29,11 +41,16 @@ import java.util.function.UnaryOperator;
 /**
  * What the node agent tests run against: a real API server in-process over HTTPS, an admin client for the test's
  * own writes, and nodes, each a hollow runtime served over a real unix socket (or in-process, as Kubemark serves
- * it) with a node agent on the node's own credentials.
+ * it) with a node agent on the node's own credentials, and optionally a network provider (a test's fake kubestack).
+ * The sandbox configurations the runtime receives are kept per node (the hollow runtime does not report them),
+ * and the sandbox starts and removals go into the cluster's {@link #journal}, which a fake provider may write too,
+ * so a test can tell what happened in which order.
  */
 final class TestCluster implements AutoCloseable {
     final ApiServer server;
     final KubeClient admin;
+    /** Runtime calls ({@code RunPodSandbox <uid>}, {@code RemovePodSandbox <sandbox id>}) and whatever a test's fakes add, in order. */
+    final List<String> journal = Collections.synchronizedList(new ArrayList<>());
     private final Path dir;
     private final List<AutoCloseable> closing = new ArrayList<>();
 
@@ -62,24 +79,58 @@ final class TestCluster implements AutoCloseable {
         final RuntimeEndpoint.Serving serving;
         final ManagedChannel channel;
         final KubeClient client;
+        /** The node's kubestack, null for none. */
+        final NetworkProvider provider;
+        /** Every sandbox configuration the runtime was asked to run, in order. */
+        final List<PodSandboxConfig> sandboxConfigs = Collections.synchronizedList(new ArrayList<>());
         NodeAgent agent;
 
-        Node(NodeAgent.Config config, boolean unixSocket) throws IOException {
+        Node(NodeAgent.Config config, boolean unixSocket, NetworkProvider provider) throws IOException {
             this.config = config;
+            this.provider = provider;
             this.runtime = new HollowRuntime(new HollowRuntime.Config(config.nodeName(), config.podCidr()));
             RuntimeEndpoint endpoint = unixSocket
                     ? new RuntimeEndpoint.Unix(dir.resolve("run").resolve(config.nodeName() + ".sock"))
                     : new RuntimeEndpoint.InProcess(config.nodeName() + "-" + UUID.randomUUID());
-            this.serving = endpoint.serve(runtime.services());
+            BindableService[] services = runtime.services();
+            BindableService runtimeService = services[0];
+            BindableService recorded = () -> ServerInterceptors.intercept(runtimeService, new Recorder());
+            this.serving = endpoint.serve(recorded, services[1]);
             this.channel = endpoint.connect();
             this.client = KubeClient.fromKubeconfig(server.nodeKubeconfig(config.nodeName()));
-            this.agent = NodeAgent.start(config, client, channel);
+            this.agent = NodeAgent.start(config, client, channel, provider);
         }
 
         /** Stops the agent (the pods keep running in the runtime) and starts a new one. */
         void restartAgent() {
             agent.close();
-            agent = NodeAgent.start(config, client, channel);
+            agent = NodeAgent.start(config, client, channel, provider);
+        }
+
+        /** The configurations the runtime was asked to run sandboxes of pod {@code uid} with. */
+        List<PodSandboxConfig> sandboxConfigs(String uid) {
+            synchronized (sandboxConfigs) {
+                return sandboxConfigs.stream().filter(c -> c.getMetadata().getUid().equals(uid)).toList();
+            }
+        }
+
+        /** Keeps what the agent asks the runtime to run and remove. */
+        private final class Recorder implements ServerInterceptor {
+            @Override
+            public <Q, A> ServerCall.Listener<Q> interceptCall(ServerCall<Q, A> call, Metadata headers, ServerCallHandler<Q, A> next) {
+                return new ForwardingServerCallListener.SimpleForwardingServerCallListener<>(next.startCall(call, headers)) {
+                    @Override
+                    public void onMessage(Q message) {
+                        if (message instanceof RunPodSandboxRequest r) {
+                            sandboxConfigs.add(r.getConfig());
+                            journal.add("RunPodSandbox " + r.getConfig().getMetadata().getUid());
+                        } else if (message instanceof RemovePodSandboxRequest r) {
+                            journal.add("RemovePodSandbox " + r.getPodSandboxId());
+                        }
+                        super.onMessage(message);
+                    }
+                };
+            }
         }
 
         List<PodSandbox> sandboxes(String uid) {
@@ -102,19 +153,33 @@ final class TestCluster implements AutoCloseable {
     }
 
     Node node(NodeAgent.Config config, boolean unixSocket) throws IOException {
-        Node n = new Node(config, unixSocket);
+        return node(config, unixSocket, null);
+    }
+
+    Node node(NodeAgent.Config config, boolean unixSocket, NetworkProvider provider) throws IOException {
+        Node n = new Node(config, unixSocket, provider);
         closing.add(n);
         return n;
     }
 
     Node node(String name, String podCidr, UnaryOperator<NodeAgent.Config> tune) throws IOException {
-        return node(tune.apply(fast(name, podCidr).withRootDir(dir.resolve("nodes").resolve(name))), false);
+        return node(name, podCidr, tune, null);
+    }
+
+    /** A node with {@code provider} as its kubestack (null: none). */
+    Node node(String name, String podCidr, UnaryOperator<NodeAgent.Config> tune, NetworkProvider provider) throws IOException {
+        return node(tune.apply(fast(name, podCidr).withRootDir(dir.resolve("nodes").resolve(name))), false, provider);
     }
 
     /** Creates a pod (YAML) in {@code default} and answers it as the server stored it. */
     ObjectNode createPod(String yaml) {
+        return createPod("default", yaml);
+    }
+
+    /** Creates a pod (YAML) in {@code namespace} and answers it as the server stored it. */
+    ObjectNode createPod(String namespace, String yaml) {
         ObjectNode pod = yaml(yaml);
-        KubeClient.Response r = admin.post("/api/v1/namespaces/default/pods", pod);
+        KubeClient.Response r = admin.post("/api/v1/namespaces/" + namespace + "/pods", pod);
         assertThat(r.code()).as(r.text()).isEqualTo(201);
         return (ObjectNode) r.json();
     }
@@ -125,12 +190,17 @@ final class TestCluster implements AutoCloseable {
 
     /** Polls the pod until {@code ok} holds (failing after 30 s) and answers that version. */
     JsonNode awaitPod(String name, Predicate<JsonNode> ok) throws Exception {
+        return awaitPod("default", name, ok);
+    }
+
+    /** Polls pod {@code namespace/name} until {@code ok} holds (failing after 30 s) and answers that version. */
+    JsonNode awaitPod(String namespace, String name, Predicate<JsonNode> ok) throws Exception {
         // a watch shows every state the agent wrote, also one that lasts less than a poll would take to see it
         Instant end = Instant.now().plusSeconds(30);
         JsonNode last = null;
         while (Instant.now().isBefore(end)) {
             long seconds = Math.max(1, Duration.between(Instant.now(), end).toSeconds());
-            try (KubeClient.WatchStream w = admin.watch("/api/v1/namespaces/default/pods?watch=true&fieldSelector=metadata.name%3D"
+            try (KubeClient.WatchStream w = admin.watch("/api/v1/namespaces/" + namespace + "/pods?watch=true&fieldSelector=metadata.name%3D"
                     + name + "&timeoutSeconds=" + seconds)) {
                 for (Optional<JsonNode> e = w.next(); e.isPresent(); e = w.next()) {
                     if (!e.get().path("type").asText().matches("ADDED|MODIFIED")) continue;
@@ -158,16 +228,36 @@ final class TestCluster implements AutoCloseable {
 
     /** The reasons of the Events about pod {@code name}. */
     List<String> eventReasons(String name) {
-        List<String> reasons = new ArrayList<>();
-        for (JsonNode e : admin.get("/api/v1/namespaces/default/events").json().path("items")) {
-            if (e.path("involvedObject").path("name").asText().equals(name)) reasons.add(e.path("reason").asText());
+        return events("default", name).stream().map(e -> e.path("reason").asText()).toList();
+    }
+
+    /** The Events about pod {@code namespace/name}. */
+    List<JsonNode> events(String namespace, String name) {
+        List<JsonNode> events = new ArrayList<>();
+        for (JsonNode e : admin.get("/api/v1/namespaces/" + namespace + "/events").json().path("items")) {
+            if (e.path("involvedObject").path("name").asText().equals(name)) events.add(e);
         }
-        return reasons;
+        return events;
     }
 
     /** Waits until Events with all these reasons were written about pod {@code name} (they are written asynchronously). */
     void awaitEvents(String name, String... reasons) throws Exception {
         await(() -> eventReasons(name).containsAll(List.of(reasons)));
+    }
+
+    /** Waits until an Event of {@code reason} whose message contains {@code text} was written about pod {@code namespace/name}; answers it. */
+    JsonNode awaitEvent(String namespace, String name, String reason, String text) throws Exception {
+        JsonNode[] found = new JsonNode[1];
+        await(() -> {
+            for (JsonNode e : events(namespace, name)) {
+                if (e.path("reason").asText().equals(reason) && e.path("message").asText().contains(text)) {
+                    found[0] = e;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
     }
 
     static String condition(JsonNode pod, String type) {
