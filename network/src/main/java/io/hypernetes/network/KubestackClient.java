@@ -34,6 +34,7 @@ public final class KubestackClient implements NetworkProvider {
     private final boolean ownsChannel;
     private final Duration deadline;
     private final KubestackGrpc.KubestackBlockingStub stub;
+    private volatile String providerName;
 
     /** Over a channel the caller keeps (and shuts down). */
     public KubestackClient(ManagedChannel channel) {
@@ -57,10 +58,23 @@ public final class KubestackClient implements NetworkProvider {
         return new KubestackClient(channel, false, deadline);
     }
 
-    /** The provider behind the channel is remote; this names the seam, not the provider. */
+    /**
+     * The remote provider's name (e.g. {@code linux}: the Network controller refuses {@code spec.providerNetworkID}
+     * under it), asked once; {@code kubestack} while the server cannot be reached.
+     */
     @Override
     public String name() {
-        return "kubestack";
+        String known = providerName;
+        if (known != null) {
+            return known;
+        }
+        try {
+            known = call(s -> s.provider(Empty.getDefaultInstance())).getName();
+            providerName = known;
+            return known;
+        } catch (NetworkException e) {
+            return "kubestack";
+        }
     }
 
     @Override

@@ -18,6 +18,7 @@ import io.hypernetes.network.v1.NetworkResponse;
 import io.hypernetes.network.v1.Peers;
 import io.hypernetes.network.v1.PodPortResponse;
 import io.hypernetes.network.v1.PodUid;
+import io.hypernetes.network.v1.ProviderInfo;
 import io.hypernetes.network.v1.SetupPodRequest;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -161,6 +162,11 @@ public final class KubestackService extends KubestackGrpc.KubestackImplBase {
             provider.setPeers(request.getUnderlayAddressesList());
             return Empty.getDefaultInstance();
         });
+    }
+
+    @Override
+    public void provider(Empty request, StreamObserver<ProviderInfo> response) {
+        answer(response, () -> ProviderInfo.newBuilder().setName(provider.name()).build());
     }
 
     // --- request shape

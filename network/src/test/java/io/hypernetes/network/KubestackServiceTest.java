@@ -115,6 +115,7 @@ class KubestackServiceTest {
         assertThat(status.details()).containsKey("router");
         assertThat(client.getNetwork(spec.name())).contains(status);
         assertThat(client.listNetworks()).containsExactly(spec.name());
+        assertThat(client.name()).isEqualTo("linux");
         assertThat(client.checkTenant("0123456789abcdef").ok()).isTrue();
         assertThat(client.checkTenant("bad tenant").reason()).contains("bad tenant");
 
@@ -180,6 +181,7 @@ class KubestackServiceTest {
         serving.close();
         serving = null;
         assertThat(reasonOf(() -> client.listNetworks())).isEqualTo(NetworkException.Reason.UNAVAILABLE);
+        assertThat(client.name()).as("no server to ask").isEqualTo("kubestack");
     }
 
     @Test
