@@ -207,7 +207,8 @@ public final class NodeAgent implements AutoCloseable {
         heartbeat.start();
         this.relist = Thread.ofVirtual().name("relist-" + config.nodeName()).start(this::relistLoop);
         log.info("node agent {} started on runtime {} {}, {}", config.nodeName(), version.getRuntimeName(), version.getRuntimeVersion(),
-                networkProvider == null ? "no network provider (pods of tenant networks cannot run here)" : "network provider " + networkProvider.name());
+                // not the provider's name(): over gRPC that is a call, which a kubestack not up yet would hold the start for
+                networkProvider == null ? "no network provider (pods of tenant networks cannot run here)" : "network provider " + networkProvider.getClass().getSimpleName());
     }
 
     /**
@@ -310,7 +311,7 @@ public final class NodeAgent implements AutoCloseable {
                 continue;
             }
             // its port on a tenant network goes with it; the annotation is the agent's own, so this holds after a restart
-            if (!s.getAnnotationsOrDefault(TenantNetworks.SANDBOX_NETWORK, "").isEmpty()) context.networks().unplug(uid, pod);
+            if (!s.getAnnotationsOrDefault(TenantNetworks.SANDBOX_NETWORK, "").isEmpty()) context.networks().unplugLater(uid, pod);
             context.backoff().forget(uid + "/");
         }
     }

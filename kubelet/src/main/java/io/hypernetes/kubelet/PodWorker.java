@@ -118,6 +118,7 @@ final class PodWorker {
     private boolean done;
     /** The port this worker last plugged the pod in with (its sandbox attaches to it), null on the default network. */
     private PodPort port;
+    private boolean unplugged;
     /** What the pod waits for about its network, last told in an Event or log line: said once per change. */
     private String networkWait;
     private String startTime;
@@ -695,7 +696,7 @@ final class PodWorker {
                 log.debug("pod {}: final status not written: {}", key, e.toString());
             }
             for (PodSandbox s : o.sandboxes) rt.removePodSandbox(s.getId());
-            if (pluggedIn(pod, o)) ctx.networks().unplug(uid, key);
+            unplug(pod, o);
             ctx.volumes().remove(uid);
             ctx.backoff().forget(uid + "/");
             terminated = true;
@@ -756,6 +757,17 @@ final class PodWorker {
     }
 
     /**
+     * Unplugs the pod from its tenant network, once its sandboxes are removed: once per worker (a deletion's
+     * termination and the pod's disappearance after it both remove sandboxes); a teardown that fails is retried by
+     * the agent, not here.
+     */
+    private void unplug(JsonNode pod, Observed o) {
+        if (unplugged || !pluggedIn(pod, o)) return;
+        ctx.networks().unplug(uid, key);
+        unplugged = true;
+    }
+
+    /**
      * Whether the pod may have a port on a tenant network to unplug: this worker plugged it in, a sandbox of it says
      * so (one a restarted agent adopted), or the controller addressed it (kubestack may have set the port up before
      * its sandbox failed to start). Pods of the default network have none of these and never reach the provider.
@@ -785,7 +797,7 @@ final class PodWorker {
             }
             log.info("pod {}: gone from the API; its sandbox is removed", key);
         }
-        if (pluggedIn(pod, o)) ctx.networks().unplug(uid, key);
+        unplug(pod, o);
         ctx.volumes().remove(uid);
         ctx.backoff().forget(uid + "/");
     }

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -78,6 +79,8 @@ final class TenantNetworks {
     private final String node;
     private final Duration retry;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    /** Pods whose teardown runs on its own thread now. */
+    private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
 
     /** @param provider null when this node has no kubestack (Kubemark's hollow nodes) */
     TenantNetworks(NetworkProvider provider, KubeClient client, String node, Duration retry) {
@@ -221,11 +224,26 @@ final class TenantNetworks {
         }
     }
 
+    /**
+     * {@link #unplug} on a virtual thread of its own, for the agent's relist: a kubestack that hangs (its client waits
+     * up to a minute per call) must not stop the agent noticing container exits. One at a time per pod.
+     */
+    void unplugLater(String uid, String pod) {
+        if (provider == null || !inFlight.add(uid)) return;
+        Thread.ofVirtual().name("unplug-" + uid).start(() -> {
+            try {
+                unplug(uid, pod);
+            } finally {
+                inFlight.remove(uid);
+            }
+        });
+    }
+
     /** Retries the teardowns that failed, each at most once per retry interval. */
     void retryUnplugs() {
         Instant now = Instant.now();
         pending.forEach((uid, p) -> {
-            if (!now.isBefore(p.nextTry)) unplug(uid, p.pod);
+            if (!now.isBefore(p.nextTry)) unplugLater(uid, p.pod);
         });
     }
 

@@ -39,6 +39,8 @@ final class RecordingProvider implements NetworkProvider {
     /** Per pod name: the failures its next setups meet, one each. */
     private final Map<String, ConcurrentLinkedQueue<NetworkException>> failures = new ConcurrentHashMap<>();
     private volatile Function<PodPortSpec, NetworkException> refuse = spec -> null;
+    /** Per pod uid: how many of its next teardowns fail. */
+    private final Map<String, Integer> teardownFailures = new ConcurrentHashMap<>();
 
     /** @param journal where {@code setupPod <uid>} and {@code teardownPod <uid>} are also written, in order with others' entries */
     RecordingProvider(List<String> journal) {
@@ -53,6 +55,18 @@ final class RecordingProvider implements NetworkProvider {
     /** Every setup {@code rule} answers an exception for fails with it. */
     void refuse(Function<PodPortSpec, NetworkException> rule) {
         this.refuse = rule;
+    }
+
+    /** The next {@code times} teardowns of pod {@code uid} fail as a busy host's would (UNAVAILABLE). */
+    void failTeardown(String uid, int times) {
+        teardownFailures.put(uid, times);
+    }
+
+    /** How many times the teardown of pod {@code uid} was asked. */
+    long teardownsOf(String uid) {
+        synchronized (teardowns) {
+            return teardowns.stream().filter(uid::equals).count();
+        }
     }
 
     List<PodPortSpec> setupsOf(String uid) {
@@ -85,9 +99,15 @@ final class RecordingProvider implements NetworkProvider {
     }
 
     @Override
-    public void teardownPod(String podUid) {
+    public void teardownPod(String podUid) throws NetworkException {
         teardowns.add(podUid);
         journal.add("teardownPod " + podUid);
+        boolean[] fail = {false};
+        teardownFailures.computeIfPresent(podUid, (uid, left) -> {
+            fail[0] = true;
+            return left > 1 ? left - 1 : null;
+        });
+        if (fail[0]) throw new NetworkException(NetworkException.Reason.UNAVAILABLE, "fake: bridge busy");
         ports.remove(podUid);
     }
 
