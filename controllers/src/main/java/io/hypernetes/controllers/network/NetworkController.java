@@ -150,6 +150,17 @@ public final class NetworkController implements AutoCloseable {
         } catch (InterruptedException e) {
             return;
         }
+        try {
+            rebuildThenWork();
+        } catch (RuntimeException e) {
+            if (closed) return;
+            log.error("network controller: could not start: {}", e.toString(), e);
+            throw e;
+        }
+    }
+
+    /** Rebuilds the VNI table from the cached Networks' statuses (oldest first), then starts the workers. */
+    private void rebuildThenWork() {
         List<ObjectNode> all = new ArrayList<>(networks.list());
         all.sort(Comparator.comparing((ObjectNode n) -> n.path("metadata").path("creationTimestamp").asText(""))
                 .thenComparing(Meta::name));
@@ -158,6 +169,10 @@ public final class NetworkController implements AutoCloseable {
             if (vni != 0 && !vnis.keep(Meta.uid(net), vni)) {
                 log.warn("network {}: vni {} is held by an older network or invalid; it gets another", Meta.name(net), vni);
             }
+        }
+        // one deleted between the list and its keep was released before it was kept: release it now
+        for (ObjectNode net : all) {
+            if (!networks.get(null, Meta.name(net)).map(n -> Meta.uid(n).equals(Meta.uid(net))).orElse(false)) vnis.release(Meta.uid(net));
         }
         log.info("network controller: {} networks, {} vnis held, provider {}", all.size(), vnis.size(), provider.name());
         queue.add(ORPHANS);

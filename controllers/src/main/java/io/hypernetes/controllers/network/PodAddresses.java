@@ -271,9 +271,15 @@ final class PodAddresses implements AutoCloseable {
         String network = namespaces.get(null, nsName[0]).map(PodAddresses::network).orElse("");
         if (network.isEmpty()) return; // the default network: the node's bridge gives the address
         Optional<ObjectNode> net = networks.get(null, network);
-        if (net.isEmpty() || !usable(net.get())) return; // queued again when it turns Active
+        if (net.isEmpty() || !usable(net.get())) {
+            // queued again when it turns Active; an address chosen before it was deleted is given back
+            if (unreserve(Meta.uid(pod))) released.accept(network);
+            return;
+        }
         switch (allocate(net.get(), pod)) {
-            case Allocation.Closed c -> {}
+            case Allocation.Closed c -> {
+                if (unreserve(Meta.uid(pod))) released.accept(network);
+            }
             case Allocation.Full f -> {
                 boolean first;
                 synchronized (this) {
@@ -307,8 +313,9 @@ final class PodAddresses implements AutoCloseable {
         }
     }
 
-    private synchronized void unreserve(String uid) {
-        reservations.remove(uid);
+    /** Drops the pod's reservation; whether it had one. */
+    private synchronized boolean unreserve(String uid) {
+        return reservations.remove(uid) != null;
     }
 
     private synchronized void unwait(String key) {

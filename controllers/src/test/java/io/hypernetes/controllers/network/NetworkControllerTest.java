@@ -191,21 +191,35 @@ class NetworkControllerTest {
                 assertThat(new TreeSet<>(vnis.values())).containsExactly(1, 2, 3, 4, 5, 6);
             }
 
-            // while no controller runs: a new Network, and a provider network nothing names any more
+            // while no controller runs: a new Network, a provider network nothing names any more, and a status
+            // written by hand that gives the Network with VNI 6 the VNI of the one with 5
             objects.network("late", TENANT_A, null);
+            String five = holderOf(vnis, 5);
+            String six = holderOf(vnis, 6);
+            JsonNode edited = objects.getNetwork(six).deepCopy();
+            ((com.fasterxml.jackson.databind.node.ObjectNode) edited.get("status")).put("vni", 5);
+            assertThat(p.client.put("/api/v1/networks/" + six + "/status", edited).code()).isEqualTo(200);
             recording.networks.put("ghost", new NetworkSpec("ghost", "gone-uid", TENANT_A, 99, List.of()));
 
             try (InformerFactory second = new InformerFactory(p.client);
                     NetworkController c2 = NetworkController.start(second, recording, FAST)) {
-                assertThat(objects.awaitPhase("late", "Active").at("/status/vni").asInt()).isEqualTo(7);
                 await(() -> !recording.networks.containsKey("ghost"));
                 assertThat(recording.calls("delete ghost")).isNotEmpty();
-                for (int i = 1; i <= 6; i++) {
-                    assertThat(objects.awaitPhase("v" + i, "Active").at("/status/vni").asInt()).isEqualTo(vnis.get("v" + i));
+                for (String name : vnis.keySet()) {
+                    if (name.equals(five) || name.equals(six)) continue;
+                    assertThat(objects.awaitPhase(name, "Active").at("/status/vni").asInt()).isEqualTo(vnis.get(name));
                 }
+                // the older of the two keeps 5, the other and the new Network get the free ones: 6 and 7
+                int late = objects.awaitPhase("late", "Active").at("/status/vni").asInt();
+                await(() -> objects.getNetwork(five).at("/status/vni").asInt() != objects.getNetwork(six).at("/status/vni").asInt());
+                int v5 = objects.getNetwork(five).at("/status/vni").asInt();
+                int v6 = objects.getNetwork(six).at("/status/vni").asInt();
+                assertThat(Set.of(v5, v6)).contains(5);
+                assertThat(Set.of(late, v5 == 5 ? v6 : v5)).containsExactlyInAnyOrder(6, 7);
+                await(() -> recording.networks.get(five).vni() == v5 && recording.networks.get(six).vni() == v6);
 
                 // the lowest free VNI goes to the next Network once its holder is gone
-                String third = vnis.entrySet().stream().filter(e -> e.getValue() == 3).findFirst().orElseThrow().getKey();
+                String third = holderOf(vnis, 3);
                 objects.delete("/api/v1/networks/" + third);
                 await(() -> objects.getNetwork(third) == null);
                 objects.network("again", TENANT_B, null);
@@ -218,6 +232,10 @@ class NetworkControllerTest {
                 assertThat(all).hasSameSizeAs(listed).containsExactlyElementsOf(IntStream.rangeClosed(1, 7).boxed().toList());
             }
         }
+    }
+
+    private static String holderOf(Map<String, Integer> vnis, int vni) {
+        return vnis.entrySet().stream().filter(e -> e.getValue() == vni).findFirst().orElseThrow().getKey();
     }
 
     @Test
