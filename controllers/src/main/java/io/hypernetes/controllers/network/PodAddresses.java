@@ -24,6 +24,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -79,6 +80,9 @@ final class PodAddresses implements AutoCloseable {
     private final EventRecorder events;
     private final Consumer<String> released;
     private final List<Informer.Registration> registrations = new ArrayList<>();
+    /** Addresses written, and writes refused because the pod changed since it was read (another writer, a stale cache). */
+    final AtomicLong assigned = new AtomicLong();
+    final AtomicLong conflicts = new AtomicLong();
     // guarded by this
     private final Map<String, Reservation> reservations = new HashMap<>();
     private final Map<String, String> lastHandedOut = new HashMap<>();
@@ -303,12 +307,16 @@ final class PodAddresses implements AutoCloseable {
         KubeClient.Response r = client.patch(path, "application/merge-patch+json", patch);
         switch (r.code()) {
             case 200 -> {
+                assigned.incrementAndGet();
                 log.info("pod {}: address {} in network {}", key, ip, network);
                 events.normal(pod, "AddressAssigned", "address " + ip + " in network " + network);
             }
             case 404 -> unreserve(Meta.uid(pod));
             // the reservation stays: the retry writes the same address, or sees someone else's and drops it
-            case 409 -> throw new WorkQueue.Conflict("pod " + key + ": changed since read");
+            case 409 -> {
+                conflicts.incrementAndGet();
+                throw new WorkQueue.Conflict("pod " + key + ": changed since read");
+            }
             default -> throw new IllegalStateException("annotate pod " + key + ": " + r.code() + " " + r.text());
         }
     }

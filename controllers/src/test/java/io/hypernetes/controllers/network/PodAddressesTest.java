@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -101,6 +102,42 @@ class PodAddressesTest {
             int host = Integer.parseInt(ip.substring("10.20.0.".length()));
             assertThat(host).as(ip).isBetween(2, 62); // not the network (0), the gateway (1), the broadcast (63)
         }
+    }
+
+    @Test
+    void twoControllersNeverBothAssignOnePod() throws Exception {
+        api.network("twice", TENANT_A, "{s: {cidr: 10.60.0.0/24}}");
+        api.awaitPhase("twice", "Active");
+        api.namespace("twice", "twice", TENANT_A);
+        // every address each pod is ever seen with, from a watch opened before the pods exist
+        Map<String, Set<String>> seen = new ConcurrentHashMap<>();
+        KubeClient.WatchStream watch = client.watch("/api/v1/namespaces/twice/pods?watch=true");
+        assertThat(watch.code()).isEqualTo(200);
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try {
+                for (var e = watch.next(); e.isPresent(); e = watch.next()) {
+                    JsonNode pod = e.get().path("object");
+                    if (!ip(pod).isEmpty()) seen.computeIfAbsent(pod.at("/metadata/name").asText(), k -> ConcurrentHashMap.newKeySet()).add(ip(pod));
+                }
+            } catch (RuntimeException closed) {
+                // the stream was closed
+            }
+        });
+        long assignedBefore = controller.addresses().assigned.get();
+        long conflictsBefore = controller.addresses().conflicts.get();
+        try (InformerFactory otherProcess = new InformerFactory(client);
+                NetworkController second = NetworkController.start(otherProcess, provider, NetworkControllerTest.FAST)) {
+            for (int i = 0; i < 20; i++) api.pod("twice", "p" + i);
+            for (int i = 0; i < 20; i++) api.awaitAddress("twice", "p" + i);
+            await(() -> seen.size() == 20);
+            System.out.printf("two controllers, 20 pods: %d and %d addresses written, %d and %d writes refused as stale%n",
+                    controller.addresses().assigned.get() - assignedBefore, second.addresses().assigned.get(),
+                    controller.addresses().conflicts.get() - conflictsBefore, second.addresses().conflicts.get());
+        } finally {
+            watch.close();
+            reader.join();
+        }
+        for (Map.Entry<String, Set<String>> e : seen.entrySet()) assertThat(e.getValue()).as(e.getKey()).hasSize(1);
     }
 
     @Test
