@@ -212,13 +212,13 @@ class PodAddressesTest {
                 + " spec: {hostNetwork: true, containers: [{name: c, image: busybox}]}}");
         assertThat(ip(reconcileNow("hostnet", "agent"))).isEmpty();
 
-        provider.refusedTenants.add(TENANT_B);
-        api.network("refused", TENANT_B, null);
+        String refusedTenant = "0000000000000000000000000000dead";
+        provider.refusedTenants.add(refusedTenant);
+        api.network("refused", refusedTenant, null);
         api.awaitPhase("refused", "Failed");
-        api.namespace("refused", "refused", TENANT_B);
+        api.namespace("refused", "refused", refusedTenant);
         api.pod("refused", "web");
         assertThat(ip(reconcileNow("refused", "web"))).isEmpty();
-        provider.refusedTenants.remove(TENANT_B);
     }
 
     @Test
