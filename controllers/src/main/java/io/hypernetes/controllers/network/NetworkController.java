@@ -36,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * <ol>
  *   <li>finalizer {@value #FINALIZER} added, so {@code N} cannot go before the provider has let go of it;
  *   <li>{@code status.vni}: the lowest VNI (1..16777215) no other live Network holds ({@link Vnis}), kept for
- *       {@code N}'s whole life;
+ *       {@code N}'s whole life, and written before the provider is asked for anything with it;
  *   <li>phase Initializing → {@link NetworkProvider#checkTenant} → {@link NetworkProvider#createNetwork} → Active. A
  *       refusal — {@code spec.providerNetworkID} (the SPI has no provider networks), a tenant the provider refuses, a
  *       {@link NetworkException} other than UNAVAILABLE — is phase Failed with {@code status.message} saying why, until
@@ -214,6 +214,11 @@ public final class NetworkController implements AutoCloseable {
         if (done != null && done.generation() == generation && done.vni() == vni) {
             writeStatus(net, done.phase(), vni, done.message()); // someone else changed the status: put it back
             return;
+        }
+        if (net.path("status").path("vni").asInt(0) != vni) {
+            // written before the provider sees it, so a restart never hands this VNI to another Network while the
+            // provider has it (the linux provider names devices by VNI)
+            net = writeStatus(net, INITIALIZING, vni, "");
         }
         Outcome outcome = bringUp(net, vni, done);
         writeStatus(net, outcome.phase(), vni, outcome.message());

@@ -125,6 +125,10 @@ class NetworkControllerTest {
         JsonNode waiting = api.awaitNetwork("flaky", n -> n.at("/status/message").asText().contains("unavailable"));
         assertThat(waiting.at("/status/phase").asText()).isEqualTo("Initializing");
         assertThat(waiting.at("/status/message").asText()).contains("device busy");
+        // the VNI is written before the provider is asked with it
+        int vni = waiting.at("/status/vni").asInt();
+        assertThat(vni).isPositive();
+        assertThat(provider.calls("create flaky")).allMatch(c -> c.equals("create flaky vni=" + vni));
         await(() -> provider.calls("create flaky").size() >= 3);
 
         provider.unavailable.remove("flaky");
