@@ -9,7 +9,8 @@ import picocli.CommandLine.Command;
 @Command(name = "hypernetes", mixinStandardHelpOptions = true, version = "hypernetes 0.1.0",
         description = "Kubernetes for hard multi-tenancy: every pod a VM, every tenant its own network.",
         subcommands = {Up.class, NodeCommand.class, IdentityCommand.class, Login.class, Credential.class, Bench.class,
-                KubemarkCommand.class, HyperdCommand.class, DoctorCommand.class, ImageCommand.class})
+                KubemarkCommand.class, HyperdCommand.class, KubestackCommand.class, DoctorCommand.class,
+                ImageCommand.class})
 public final class Hypernetes implements Runnable {
     @Override
     public void run() {

@@ -4,6 +4,7 @@ import io.grpc.ManagedChannel;
 import io.hypernetes.client.KubeClient;
 import io.hypernetes.hyperd.Hyperd;
 import io.hypernetes.kubelet.NodeAgent;
+import io.hypernetes.network.NetworkProvider;
 import io.hypernetes.runtime.RuntimeEndpoint;
 import io.hypernetes.runtime.hollow.HollowRuntime;
 import java.nio.file.Path;
@@ -40,7 +41,11 @@ final class LocalNode implements AutoCloseable {
         this.client = client;
     }
 
-    static LocalNode start(NodeAgent.Config config, Path credentials, Runtime runtime) throws Exception {
+    /**
+     * @param network the node's kubestack, through which pods of tenant Networks are plugged in; null for a node
+     *                without one (its tenant pods do not start, with an event saying why). Not closed here.
+     */
+    static LocalNode start(NodeAgent.Config config, Path credentials, Runtime runtime, NetworkProvider network) throws Exception {
         List<AutoCloseable> opened = new ArrayList<>();
         try {
             KubeClient client = KubeClient.fromKubeconfig(credentials);
@@ -69,7 +74,7 @@ final class LocalNode implements AutoCloseable {
             }
             ManagedChannel channel = endpoint.connect();
             opened.add(channel::shutdownNow);
-            opened.add(NodeAgent.start(config, client, channel));
+            opened.add(NodeAgent.start(config, client, channel, network));
             return new LocalNode(config.nodeName(), opened, name, client);
         } catch (Exception | Error e) {
             closeAll(opened);

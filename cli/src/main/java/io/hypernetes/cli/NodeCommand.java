@@ -4,12 +4,15 @@ import io.hypernetes.api.json.Json;
 import io.hypernetes.api.quantity.Quantity;
 import io.hypernetes.api.quantity.QuantityFormatException;
 import io.hypernetes.apiserver.ApiServer;
+import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.kubelet.NodeAgent;
+import io.hypernetes.proxy.NodePeers;
 import io.hypernetes.runtime.RuntimeEndpoint;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -67,6 +70,19 @@ final class NodeCommand implements Callable<Integer> {
             description = "HTTPS port of the node agent's server for logs and exec (default: ${DEFAULT-VALUE}; 0 picks a free one; -1 none).")
     int port;
 
+    @Option(names = "--server", paramLabel = "URL",
+            description = "The API server's URL as this node reaches it, for minted credentials (default: the admin kubeconfig's, "
+                    + "e.g. https://127.0.0.1:6443). Its host must be a name the server's certificate carries: this host's name works.")
+    String server;
+
+    @Option(names = "--network-node", paramLabel = "IP",
+            description = "The underlay address of the machine running `hypernetes up` (the network node holding the Networks' routers), "
+                    + "when it is not itself a Node: this node's VXLANs flood to it too.")
+    String networkNode;
+
+    @Mixin
+    KubestackOptions kubestackOptions;
+
     @Option(names = "--pod-cidr", description = "Addresses for this node's pods (default: a /24 of 10.244.0.0/16 chosen by the node's name).")
     String podCidr;
 
@@ -101,14 +117,31 @@ final class NodeCommand implements Callable<Integer> {
         LocalNode.Runtime choice = runtime != null && runtime.hollow ? new LocalNode.Hollow()
                 : runtime != null && runtime.endpoint != null ? new LocalNode.Endpoint(parse(runtime.endpoint))
                 : new LocalNode.InProcessHyperd(hyperd.config(config.rootDir().resolve("hyperd"), config.podCidr()));
-        LocalNode local = LocalNode.start(config, credentials, choice);
+        // A node running VMs plugs them into tenant Networks through its own kubestack; the hollow fake runs none.
+        InProcessKubestack kubestack = choice instanceof LocalNode.Hollow ? null
+                : InProcessKubestack.start("kubestack-" + node, kubestackOptions.open(config.rootDir().resolve("kubestack")));
+        LocalNode local;
+        try {
+            local = LocalNode.start(config, credentials, choice, kubestack == null ? null : kubestack.client());
+        } catch (Exception e) {
+            if (kubestack != null) kubestack.close();
+            throw e;
+        }
+        InformerFactory informers = new InformerFactory(local.client);
+        NodePeers peers = kubestack == null ? null
+                : NodePeers.start(informers, kubestack.client(), NodePeers.Config.withHostAddresses(networkNode == null ? List.of() : List.of(networkNode)));
         CountDownLatch stopped = new CountDownLatch(1);
         java.lang.Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             local.close();
+            if (peers != null) peers.close();
+            informers.close();
+            if (kubestack != null) kubestack.close();
             stopped.countDown();
         }, "shutdown"));
         System.out.printf("Node %s joined %s as system:node:%s%n", node, local.client.server(), node);
         System.out.printf("  runtime: %s%n", local.runtimeName);
+        System.out.printf("  tenant networks: %s%n", kubestack == null ? "none (pods of tenant Networks do not run here)"
+                : kubestack.describe() + (networkNode == null ? "" : ", network node " + networkNode));
         System.out.printf("  pods from %s%n", config.podCidr());
         System.out.flush();
         stopped.await();
@@ -155,7 +188,7 @@ final class NodeCommand implements Callable<Integer> {
             throw new ParameterException(spec.commandLine(), "no cluster in " + dir + " (no admin.kubeconfig): start one with `hypernetes up --data-dir "
                     + dataDir + "`, or give --kubeconfig");
         }
-        String url = Json.YAML.readTree(admin.toFile()).path("clusters").path(0).path("cluster").path("server").asText();
+        String url = server != null ? server : Json.YAML.readTree(admin.toFile()).path("clusters").path(0).path("cluster").path("server").asText();
         return ApiServer.nodeKubeconfig(dir, url, node);
     }
 

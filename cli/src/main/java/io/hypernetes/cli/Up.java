@@ -11,11 +11,15 @@ import io.hypernetes.controllers.deployment.DeploymentController;
 import io.hypernetes.controllers.endpoints.EndpointsController;
 import io.hypernetes.controllers.gc.GarbageCollector;
 import io.hypernetes.controllers.namespace.NamespaceController;
+import io.hypernetes.controllers.network.NetworkController;
 import io.hypernetes.controllers.nodelifecycle.NodeLifecycleController;
 import io.hypernetes.controllers.podgc.PodGarbageCollector;
 import io.hypernetes.controllers.replicaset.ReplicaSetController;
 import io.hypernetes.identity.Identity;
 import io.hypernetes.identity.http.IdentityServer;
+import io.hypernetes.proxy.NodePeers;
+import io.hypernetes.proxy.ServiceProxy;
+import io.hypernetes.proxy.TenantDns;
 import io.hypernetes.scheduler.KubeScheduler;
 import io.hypernetes.scheduler.SchedulerConfig;
 import java.net.URI;
@@ -85,6 +89,9 @@ final class Up implements Callable<Integer> {
     @Mixin
     HyperdOptions hyperd;
 
+    @Mixin
+    KubestackOptions kubestackOptions;
+
     @Option(names = "--node-monitor-grace-period", defaultValue = "40s", converter = DurationConverter.class,
             description = "How long a node may miss heartbeats before it is NotReady (default: ${DEFAULT-VALUE}).")
     Duration nodeMonitorGracePeriod;
@@ -133,7 +140,14 @@ final class Up implements Callable<Integer> {
         // the control plane's components share one client and one watch per resource
         KubeClient controllersClient = KubeClient.fromKubeconfig(server.controllersKubeconfig());
         InformerFactory informers = new InformerFactory(controllersClient);
+        // This machine is the network node: it holds every tenant Network's router, load balancers and DNS.
+        InProcessKubestack kubestack = InProcessKubestack.start("kubestack", kubestackOptions.open(dir.resolve("kubestack")));
         List<AutoCloseable> components = List.of(
+                kubestack,
+                NetworkController.start(informers, kubestack.client()),
+                ServiceProxy.start(informers, kubestack.client()),
+                TenantDns.start(informers).followNetworks(kubestack.client()),
+                NodePeers.start(informers, kubestack.client(), NodePeers.Config.withHostAddresses(List.of())),
                 NamespaceController.start(informers),
                 EndpointsController.start(informers),
                 ReplicaSetController.start(informers),
@@ -146,7 +160,7 @@ final class Up implements Callable<Integer> {
         LocalNode local = null;
         if (!node.equals("none")) {
             try {
-                local = startLocalNode(server, dir);
+                local = startLocalNode(server, dir, kubestack);
             } catch (Exception e) {
                 for (AutoCloseable c : components.reversed()) c.close();
                 informers.close();
@@ -185,6 +199,7 @@ final class Up implements Callable<Integer> {
         } else {
             System.out.printf("Identity: external Keystone at %s%n", keystoneUrl);
         }
+        System.out.printf("Tenant networks: %s, this machine routes them (state in %s)%n", kubestack.describe(), dir.resolve("kubestack"));
         if (localNode != null) {
             System.out.printf("Node %s: %s%n", localNode.name, localNode.runtimeName);
         }
@@ -194,7 +209,7 @@ final class Up implements Callable<Integer> {
     }
 
     /** This machine as a node: hyperd (or the hollow fake) in this process, a node agent with its own credentials. */
-    private LocalNode startLocalNode(ApiServer server, Path dir) throws Exception {
+    private LocalNode startLocalNode(ApiServer server, Path dir, InProcessKubestack kubestack) throws Exception {
         String name = nodeName != null ? nodeName : localNodeName();
         String podCidr = NodeCommand.defaultPodCidr(name);
         Path root = dir.resolve("nodes").resolve(name);
@@ -207,7 +222,8 @@ final class Up implements Callable<Integer> {
         config = config.withServer(kubeletPort, credentials);
         LocalNode.Runtime runtime = node.equals("hollow") ? new LocalNode.Hollow()
                 : new LocalNode.InProcessHyperd(hyperd.config(root.resolve("hyperd"), podCidr));
-        return LocalNode.start(config, credentials, runtime);
+        // the hollow fake runs no VM to plug in: its tenant pods wait, with an event saying why
+        return LocalNode.start(config, credentials, runtime, node.equals("hyperd") ? kubestack.client() : null);
     }
 
     /** This host's name as a node name, which `up` and `hypernetes node` use by default. */

@@ -31,7 +31,10 @@ final class Cluster implements AutoCloseable {
     private Cluster(Path dataDir, List<String> extraArgs) {
         this.dataDir = dataDir;
         List<String> args = new ArrayList<>(List.of("up", "--data-dir", dataDir.toString(),
-                "--port", "0", "--identity-port", "0", "--bind-address", "127.0.0.1", "--watch-bookmark-interval", "2s"));
+                "--port", "0", "--identity-port", "0", "--watch-bookmark-interval", "2s"));
+        if (!extraArgs.contains("--bind-address")) {
+            args.addAll(List.of("--bind-address", "127.0.0.1"));
+        }
         if (!extraArgs.contains("--node")) {
             args.addAll(List.of("--node", "none")); // these tests join the nodes they need, or none
         }
@@ -90,9 +93,19 @@ final class Cluster implements AutoCloseable {
         process.kill();
     }
 
+    /**
+     * Stops {@code up}, then deletes what its kubestack built on this host (routers, bridges, VXLANs, nftables): they
+     * outlive {@code up} by design, as VMs do, and a test leaves none behind.
+     */
     @Override
     public void close() {
         process.close();
+        try {
+            Processes.run(List.of(ROOT.resolve("hypernetes").toString(), "kubestack", "--delete-all",
+                    "--state-dir", dataDir.resolve("kubestack").toString()));
+        } catch (Exception e) {
+            throw new IllegalStateException("cleaning up the cluster's tenant networks", e);
+        }
     }
 
     private static Path findRoot() {

@@ -1,0 +1,28 @@
+package io.hypernetes.cli;
+
+import io.hypernetes.network.NetworkException;
+import io.hypernetes.network.linux.LinuxConfig;
+import io.hypernetes.network.linux.LinuxProvider;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+
+/** The options of an in-process or stand-alone kubestack (linux provider), shared by {@code up}, {@code node} and {@code kubestack}. */
+final class KubestackOptions {
+    @Option(names = "--network-prefix", defaultValue = LinuxConfig.DEFAULT_PREFIX, paramLabel = "PREFIX",
+            description = "Starts the name of every bridge, VXLAN, router namespace and nftables table kubestack makes "
+                    + "(default: ${DEFAULT-VALUE}: bridge hnb7, router netns hnr-7); one per machine.")
+    String prefix;
+
+    @Option(names = "--underlay-address", paramLabel = "IP",
+            description = "This host's address on the network between hosts: the VXLAN source (default: chosen by route).")
+    String underlayAddress;
+
+    LinuxConfig config(Path stateDir) {
+        LinuxConfig config = LinuxConfig.defaults(stateDir).withPrefix(prefix);
+        return underlayAddress == null ? config : config.withUnderlayLocal(underlayAddress);
+    }
+
+    LinuxProvider open(Path stateDir) throws NetworkException {
+        return new LinuxProvider(config(stateDir));
+    }
+}
