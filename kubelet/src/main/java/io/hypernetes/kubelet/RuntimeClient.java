@@ -50,6 +50,12 @@ final class RuntimeClient {
 
     private static final Duration CALL = Duration.ofSeconds(30);
     private static final Duration PULL = Duration.ofMinutes(10);
+    /**
+     * Kubernetes' --runtime-request-timeout. A sandbox is a VM: with the pool empty it boots cold, which under TCG on a
+     * loaded host takes longer than {@link #CALL}; a shorter deadline abandoned boots that would have succeeded and
+     * started new ones, so the pods never came up.
+     */
+    private static final Duration SANDBOX = Duration.ofMinutes(2);
 
     private final ManagedChannel channel;
 
@@ -74,7 +80,7 @@ final class RuntimeClient {
     }
 
     String runPodSandbox(PodSandboxConfig config) {
-        return rt(CALL).runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build()).getPodSandboxId();
+        return rt(SANDBOX).runPodSandbox(RunPodSandboxRequest.newBuilder().setConfig(config).build()).getPodSandboxId();
     }
 
     void stopPodSandbox(String id) {
