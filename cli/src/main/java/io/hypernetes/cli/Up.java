@@ -1,5 +1,7 @@
 package io.hypernetes.cli;
 
+import io.hypernetes.api.quantity.Quantity;
+import io.hypernetes.api.quantity.QuantityFormatException;
 import io.hypernetes.apiserver.ApiServer;
 import io.hypernetes.kubelet.NodeAgent;
 import io.hypernetes.apiserver.auth.InProcessTokenValidator;
@@ -86,6 +88,12 @@ final class Up implements Callable<Integer> {
             description = "HTTPS port of the local node's server for logs and exec (default: ${DEFAULT-VALUE}; 0 picks a free one).")
     int kubeletPort;
 
+    @Option(names = "--cpus", paramLabel = "QUANTITY",
+            description = "The local node's allocatable CPUs (default: 4 per core of this machine). A pod VM is sized by its "
+                    + "limits, 1 vCPU when it names none, and its vCPUs are mostly idle threads: like Nova's "
+                    + "cpu_allocation_ratio, the node overcommits them.")
+    String cpus;
+
     @Mixin
     HyperdOptions hyperd;
 
@@ -107,6 +115,7 @@ final class Up implements Callable<Integer> {
     public Integer call() throws Exception {
         checkPort("--port", port);
         checkPort("--identity-port", identityPort);
+        cpuMillis(); // a bad --cpus is refused before anything starts
         if (nodeMonitorGracePeriod.isZero() || podEvictionTimeout.isZero()) {
             throw new ParameterException(spec.commandLine(), "--node-monitor-grace-period and --pod-eviction-timeout must be longer than 0");
         }
@@ -215,7 +224,7 @@ final class Up implements Callable<Integer> {
         Path root = dir.resolve("nodes").resolve(name);
         long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
         NodeAgent.Config config = NodeAgent.Config.defaults(name)
-                .withCapacity(Runtime.getRuntime().availableProcessors() * 1000L, memory, 110)
+                .withCapacity(cpuMillis(), memory, 110)
                 .withPodCidr(podCidr)
                 .withRootDir(root.toAbsolutePath());
         Path credentials = server.nodeKubeconfig(name);
@@ -224,6 +233,18 @@ final class Up implements Callable<Integer> {
                 : new LocalNode.InProcessHyperd(hyperd.config(root.resolve("hyperd"), podCidr));
         // the hollow fake runs no VM to plug in: its tenant pods wait, with an event saying why
         return LocalNode.start(config, credentials, runtime, node.equals("hyperd") ? kubestack.client() : null);
+    }
+
+    /** {@code --cpus}, or 4 vCPUs per core. */
+    private long cpuMillis() {
+        if (cpus == null) return Runtime.getRuntime().availableProcessors() * 4000L;
+        try {
+            long millis = Quantity.parse(cpus).milliValue();
+            if (millis > 0) return millis;
+        } catch (QuantityFormatException e) {
+            // the error below says what is wanted
+        }
+        throw new ParameterException(spec.commandLine(), "--cpus takes a positive quantity (e.g. 8, 2500m), got " + cpus);
     }
 
     /** This host's name as a node name, which `up` and `hypernetes node` use by default. */
