@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.client.informer.ResourceEventHandler;
+import io.hypernetes.client.work.WorkQueue;
 import io.hypernetes.network.NetworkProvider;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
@@ -49,7 +50,7 @@ public final class NodePeers implements AutoCloseable {
     private final Informer nodes;
     private final NetworkProvider provider;
     private final Config config;
-    private final ReconcileQueue queue = new ReconcileQueue("node-peers", Duration.ofMillis(200), Duration.ofSeconds(30));
+    private final WorkQueue queue = new WorkQueue("node-peers", Duration.ofMillis(200), Duration.ofSeconds(30));
     private final Informer.Registration registration;
     private volatile List<String> applied;
     private volatile Thread starter;

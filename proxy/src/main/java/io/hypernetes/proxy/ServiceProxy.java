@@ -9,6 +9,7 @@ import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.client.informer.ResourceEventHandler;
+import io.hypernetes.client.work.WorkQueue;
 import io.hypernetes.network.LoadBalancer;
 import io.hypernetes.network.LoadBalancerStatus;
 import io.hypernetes.network.NetworkException;
@@ -82,7 +83,7 @@ public final class ServiceProxy implements AutoCloseable {
     private final Informer endpoints;
     private final Informer namespaces;
     private final Informer networks;
-    private final ReconcileQueue queue;
+    private final WorkQueue queue;
     private final Config config;
     private final Map<String, Programmed> programmed = new ConcurrentHashMap<>();
     private final List<Informer.Registration> registrations = new ArrayList<>();
@@ -101,7 +102,7 @@ public final class ServiceProxy implements AutoCloseable {
         this.endpoints = factory.informer("/api/v1/endpoints");
         this.namespaces = index(factory.informer("/api/v1/namespaces"), BY_NETWORK, "spec.network");
         this.networks = factory.informer("/api/v1/networks");
-        this.queue = new ReconcileQueue("service-proxy", config.retryBase(), config.retryMax());
+        this.queue = new WorkQueue("service-proxy", config.retryBase(), config.retryMax());
     }
 
     public static ServiceProxy start(InformerFactory informers, NetworkProvider provider) {
@@ -115,13 +116,15 @@ public final class ServiceProxy implements AutoCloseable {
     public static ServiceProxy start(InformerFactory informers, NetworkProvider provider, Config config) {
         ServiceProxy p = new ServiceProxy(informers, provider, config);
         p.registrations.add(p.services.addHandler(ResourceEventHandler.of(
-                svc -> p.queue.add(key(svc)), (old, svc) -> p.queue.add(key(svc)), svc -> p.queue.add(key(svc)))));
+                svc -> p.queue.add(WorkQueue.key(svc)),
+                (old, svc) -> p.queue.add(WorkQueue.key(svc)),
+                svc -> p.queue.add(WorkQueue.key(svc)))));
         p.registrations.add(p.endpoints.addHandler(ResourceEventHandler.of(
-                ep -> p.queue.add(key(ep)),
+                ep -> p.queue.add(WorkQueue.key(ep)),
                 (old, ep) -> {
-                    if (!old.path("subsets").equals(ep.path("subsets"))) p.queue.add(key(ep));
+                    if (!old.path("subsets").equals(ep.path("subsets"))) p.queue.add(WorkQueue.key(ep));
                 },
-                ep -> p.queue.add(key(ep)))));
+                ep -> p.queue.add(WorkQueue.key(ep)))));
         p.registrations.add(p.namespaces.addHandler(ResourceEventHandler.of(
                 ns -> p.namespaceChanged(ns),
                 (old, ns) -> {
@@ -160,12 +163,8 @@ public final class ServiceProxy implements AutoCloseable {
         return informer;
     }
 
-    static String key(JsonNode obj) {
-        return Meta.namespace(obj) + "/" + Meta.name(obj);
-    }
-
     private void namespaceChanged(ObjectNode ns) {
-        for (ObjectNode svc : services.byIndex(BY_NAMESPACE, Meta.name(ns))) queue.add(key(svc));
+        for (ObjectNode svc : services.byIndex(BY_NAMESPACE, Meta.name(ns))) queue.add(WorkQueue.key(svc));
         // Services already gone from the cache with the namespace still have a load balancer to delete.
         String prefix = Meta.name(ns) + "/";
         for (String k : programmed.keySet()) if (k.startsWith(prefix)) queue.add(k);
@@ -184,9 +183,9 @@ public final class ServiceProxy implements AutoCloseable {
     }
 
     private void sync(String key) throws NetworkException {
-        int slash = key.indexOf('/');
-        String ns = key.substring(0, slash);
-        String name = key.substring(slash + 1);
+        String[] nsName = WorkQueue.split(key);
+        String ns = nsName[0];
+        String name = nsName[1];
         Optional<ObjectNode> svc = services.get(ns, name);
         Optional<String> network = svc.flatMap(s -> activeNetwork(ns));
         Optional<LoadBalancer> want = network.flatMap(n -> loadBalancer(n, svc.get(), endpoints.get(ns, name).orElse(null)));
@@ -295,7 +294,7 @@ public final class ServiceProxy implements AutoCloseable {
         for (JsonNode sp : svc.path("spec").path("ports")) {
             String protocol = sp.path("protocol").asText("TCP");
             if (forwarded(protocol)) continue;
-            log.warn("service {}: port {} ({} {}) skipped: tenant routers forward TCP and UDP only", key(svc),
+            log.warn("service {}: port {} ({} {}) skipped: tenant routers forward TCP and UDP only", WorkQueue.key(svc),
                     sp.path("name").asText("").isEmpty() ? "(unnamed)" : sp.path("name").asText(), protocol, sp.path("port").asInt());
         }
     }
@@ -328,7 +327,7 @@ public final class ServiceProxy implements AutoCloseable {
         if (r.code() == 404) return; // deleted meanwhile: its delete event follows
         if (r.code() != 200) throw new IllegalStateException("patch " + path + ": " + r.code() + " " + r.text());
         statusWrites.incrementAndGet();
-        log.info("service {}: status.loadBalancer.ingress {}", key(svc), ips);
+        log.info("service {}: status.loadBalancer.ingress {}", WorkQueue.key(svc), ips);
     }
 
     @Override

@@ -5,6 +5,7 @@ import io.hypernetes.api.json.Meta;
 import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.client.informer.ResourceEventHandler;
+import io.hypernetes.client.work.WorkQueue;
 import io.hypernetes.network.NetworkProvider;
 import io.hypernetes.network.NetworkStatus;
 import io.netty.bootstrap.Bootstrap;
@@ -95,7 +96,7 @@ public final class TenantDns implements AutoCloseable {
     private final AtomicLong refused = new AtomicLong();
     private final AtomicLong truncated = new AtomicLong();
     private final AtomicLong dropped = new AtomicLong();
-    private volatile ReconcileQueue following;
+    private volatile WorkQueue following;
 
     private TenantDns(InformerFactory informers) {
         Informer services = informers.informer("/api/v1/services");
@@ -164,7 +165,7 @@ public final class TenantDns implements AutoCloseable {
      */
     public synchronized TenantDns followNetworks(NetworkProvider provider) {
         if (following != null) throw new IllegalStateException("already following the Networks");
-        ReconcileQueue queue = new ReconcileQueue("tenant-dns", Duration.ofMillis(200), Duration.ofSeconds(30));
+        WorkQueue queue = new WorkQueue("tenant-dns", Duration.ofMillis(200), Duration.ofSeconds(30));
         following = queue;
         registrations.add(networks.addHandler(ResourceEventHandler.of(
                 net -> queue.add(Meta.name(net)),
@@ -341,7 +342,7 @@ public final class TenantDns implements AutoCloseable {
     @Override
     public void close() {
         registrations.forEach(Informer.Registration::close);
-        ReconcileQueue q = following;
+        WorkQueue q = following;
         if (q != null) q.close();
         synchronized (this) {
             for (String n : List.copyOf(listeners.keySet())) stop(n);

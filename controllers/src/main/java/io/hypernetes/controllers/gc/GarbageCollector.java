@@ -9,7 +9,7 @@ import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.client.informer.ResourceEventHandler;
-import io.hypernetes.controllers.work.WorkQueue;
+import io.hypernetes.client.work.WorkQueue;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;

@@ -10,7 +10,7 @@ import io.hypernetes.client.event.EventRecorder;
 import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.client.informer.ResourceEventHandler;
-import io.hypernetes.controllers.work.WorkQueue;
+import io.hypernetes.client.work.WorkQueue;
 import io.hypernetes.network.NetworkException;
 import io.hypernetes.network.NetworkProvider;
 import io.hypernetes.network.NetworkSpec;

@@ -10,7 +10,7 @@ import io.hypernetes.client.informer.Informer;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.client.informer.ResourceEventHandler;
 import io.hypernetes.client.event.EventRecorder;
-import io.hypernetes.controllers.work.WorkQueue;
+import io.hypernetes.client.work.WorkQueue;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

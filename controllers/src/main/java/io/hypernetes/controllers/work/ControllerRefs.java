@@ -8,6 +8,7 @@ import io.hypernetes.api.json.Meta;
 import io.hypernetes.api.selector.LabelSelector;
 import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.Informer;
+import io.hypernetes.client.work.WorkQueue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;

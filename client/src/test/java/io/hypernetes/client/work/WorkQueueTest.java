@@ -1,4 +1,4 @@
-package io.hypernetes.controllers.work;
+package io.hypernetes.client.work;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -56,6 +56,21 @@ class WorkQueueTest {
         }
         assertThat(new WorkQueue("x").backoff(0)).isEqualTo(Duration.ofMillis(5));
         assertThat(new WorkQueue("x").backoff(40)).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
+    void rateLimitedAddsAnswerTheirDoublingWaitUntilForgotten() {
+        try (WorkQueue q = new WorkQueue("t", Duration.ofMillis(200), Duration.ofSeconds(1))) {
+            assertThat(q.addRateLimited("a")).isEqualTo(Duration.ofMillis(200));
+            assertThat(q.addRateLimited("a")).isEqualTo(Duration.ofMillis(400));
+            assertThat(q.addRateLimited("a")).isEqualTo(Duration.ofMillis(800));
+            assertThat(q.addRateLimited("a")).isEqualTo(Duration.ofSeconds(1));
+            assertThat(q.addRateLimited("b")).isEqualTo(Duration.ofMillis(200));
+            assertThat(q.retries("a")).isEqualTo(4);
+            q.forget("a");
+            assertThat(q.retries("a")).isZero();
+            assertThat(q.addRateLimited("a")).isEqualTo(Duration.ofMillis(200));
+        }
     }
 
     @Test

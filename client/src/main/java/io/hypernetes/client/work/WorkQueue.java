@@ -1,4 +1,4 @@
-package io.hypernetes.controllers.work;
+package io.hypernetes.client.work;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.api.json.Meta;
@@ -18,7 +18,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A controller's work queue of keys ({@code namespace/name}, or {@code name} for cluster-scoped objects), with
+ * The work queue of keys ({@code namespace/name}, or {@code name} for cluster-scoped objects) between informers and
+ * whatever reconciles what they see — the controllers, the service proxy, the tenant DNS, the overlay peers — with
  * client-go's workqueue semantics:
  *
  * <ul>
@@ -112,13 +113,15 @@ public final class WorkQueue implements AutoCloseable {
         }
     }
 
-    /** Adds {@code key} after its backoff, which doubles with each call until {@link #forget}. */
-    public void addRateLimited(String key) {
+    /** Adds {@code key} after its backoff, which doubles with each call until {@link #forget}; answers that wait. */
+    public Duration addRateLimited(String key) {
         int n;
         synchronized (this) {
             n = failures.merge(key, 1, Integer::sum) - 1;
         }
-        addAfter(key, backoff(n));
+        Duration wait = backoff(n);
+        addAfter(key, wait);
+        return wait;
     }
 
     Duration backoff(int previousFailures) {
@@ -191,8 +194,8 @@ public final class WorkQueue implements AutoCloseable {
                 addRateLimited(key);
             } catch (Exception e) {
                 if (isShutdown()) return;
-                log.warn("{} {}: {} (retry {})", name, key, e.toString(), retries(key) + 1);
-                addRateLimited(key);
+                Duration wait = addRateLimited(key);
+                log.warn("{} {}: {} (retry {} in {} ms)", name, key, e.toString(), retries(key), wait.toMillis());
             } finally {
                 done(key);
             }
