@@ -7,7 +7,7 @@ import picocli.CommandLine.Command;
 @Command(name = "bench", mixinStandardHelpOptions = true, description = "Benchmarks that print figures.", subcommands = {io.hypernetes.cli.bench.ApiBench.class, io.hypernetes.cli.bench.StoreBenchCommand.class,
         io.hypernetes.cli.bench.CodecBench.class, io.hypernetes.cli.bench.PasswordsBenchCommand.class,
         io.hypernetes.cli.bench.TenancyBench.class, io.hypernetes.cli.bench.SchedulerBench.class,
-        io.hypernetes.cli.bench.HyperdBench.class})
+        io.hypernetes.cli.bench.HyperdBench.class, io.hypernetes.cli.bench.NetworkBench.class})
 final class Bench implements Runnable {
     @Override
     public void run() {
