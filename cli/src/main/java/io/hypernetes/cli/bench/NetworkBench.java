@@ -50,12 +50,13 @@ import picocli.CommandLine.Spec;
  *       plug-in (the call plus namespace, veth into the bridge, address and route; unplug: the call plus removing them).
  *   <li>Service programming: two backends serve different bodies (busybox httpd); {@code --changes} times
  *       {@code updateLoadBalancer} switches the Service to the other one, timed from the call's start until a request
- *       from the client pod gets the new body. The client is a {@link ServiceProbe} JVM in the client pod probing
- *       with one TCP connection per GET; one probe's duration (printed) is the resolution.
+ *       from the client pod gets the new body. The client is a {@link PodTraffic} JVM in the client pod probing with
+ *       one TCP connection per GET, from the call's start on (so it competes for the CPUs during the call, as clients
+ *       would); one probe's duration (printed) is the resolution.
  *   <li>Pod to pod, on one bridge and across the two hosts over VXLAN: {@code busybox ping} RTT (median of
- *       {@code --pings}) and TCP throughput of {@code --megabytes} MB of zeros through {@code busybox nc} (median of
- *       {@code --transfers}); busybox nc copies through a small buffer, so this is a floor rather than the fabric's
- *       limit.
+ *       {@code --pings}) and TCP throughput of {@code --megabytes} MB of zeros (median of {@code --transfers}), once
+ *       through {@code busybox nc} ({@code dd | busybox nc} to {@code busybox nc -l}), whose 1 KiB copies make it a
+ *       floor, and once between two {@link PodTraffic} JVMs writing 64 KiB at a time, nearer the fabric's limit.
  * </ol>
  *
  * <p>Everything it makes carries the prefix {@code hb} (namespaces {@code hb-*} and the provider's routers
@@ -123,7 +124,7 @@ public final class NetworkBench implements Callable<Integer> {
         }
         System.out.printf("network bench: kubestack linux provider, %d cores, kernel %s, load %s%n",
                 Runtime.getRuntime().availableProcessors(), Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip(),
-                Files.readString(Path.of("/proc/loadavg")).strip());
+                String.join(" ", Arrays.copyOf(Files.readString(Path.of("/proc/loadavg")).strip().split(" "), 3)));
         System.out.println("pods are network namespaces with a veth into the Network's bridge (where hyperd puts a VM's tap),"
                 + " not VMs: the figures are the fabric's (bridge, VXLAN, router netns, nftables), without virtio or TCG");
         System.out.printf("hosts: netns %s (network node) and %s (compute node), VXLAN over a veth underlay; names start with %s%n%n",
@@ -274,12 +275,8 @@ public final class NetworkBench implements Callable<Integer> {
         serve("b", "B");
         networkNode.createLoadBalancer(service(BACKEND_A));
 
-        Path probeJar = Path.of(ServiceProbe.class.getProtectionDomain().getCodeSource().getLocation().toURI());
-        String java = ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         Path probeErrors = stateDir.resolve("probe.err");
-        Process probe = start(new ProcessBuilder("ip", "netns", "exec", PREFIX + "-c", java, "-XX:TieredStopAtLevel=1",
-                "-XX:+UseSerialGC", "-Xmx32m", "-cp", probeJar.toString(), ServiceProbe.class.getName(), SERVICE_IP, "80")
-                .redirectError(probeErrors.toFile()));
+        Process probe = start(podTraffic(PREFIX + "-c", "probe", SERVICE_IP, "80").redirectError(probeErrors.toFile()));
         Writer toProbe = new OutputStreamWriter(probe.getOutputStream(), StandardCharsets.UTF_8);
         BufferedReader fromProbe = new BufferedReader(new InputStreamReader(probe.getInputStream(), StandardCharsets.UTF_8));
         awaitBody(toProbe, fromProbe, "A", probeErrors); // the probe has started and the Service works
@@ -308,7 +305,24 @@ public final class NetworkBench implements Callable<Integer> {
         row("Service change → client gets new backend", follows);
         System.out.printf("%-50s %6d %9.2f %9.2f %9.2f%n", "  resolution: one probe (TCP connect + GET)", probes,
                 probeCost.percentileMillis(0.5), probeCost.percentileMillis(0.99), probeCost.percentileMillis(1.0));
-        System.out.println("  (per change: the probe's mean GET; the client is a JVM in the client pod, one connection per GET)");
+        System.out.println("  (the client pod's probe is a JVM GETting over a new connection each time, from the call's start on;"
+                + " per change its mean GET)");
+    }
+
+    /** A {@link PodTraffic} JVM in namespace {@code pod}. */
+    private static ProcessBuilder podTraffic(String pod, String... args) {
+        Path jar;
+        try {
+            jar = Path.of(PodTraffic.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        } catch (java.net.URISyntaxException e) {
+            throw new IllegalStateException("cannot find the classes of " + PodTraffic.class.getName(), e);
+        }
+        String java = ProcessHandle.current().info().command()
+                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        List<String> command = new ArrayList<>(List.of("ip", "netns", "exec", pod, java, "-XX:TieredStopAtLevel=1",
+                "-XX:+UseSerialGC", "-Xmx64m", "-cp", jar.toString(), PodTraffic.class.getName()));
+        command.addAll(List.of(args));
+        return new ProcessBuilder(command);
     }
 
     private static LoadBalancer service(String backend) {
@@ -346,9 +360,9 @@ public final class NetworkBench implements Callable<Integer> {
     /** Ping RTT and TCP throughput from the client pod to a pod on its bridge and to one on the other host. */
     private void podToPod() throws Exception {
         plug(computeNode, NODE2, "d", REMOTE);
-        System.out.printf("%npod → pod (from %s)%-21s %14s %22s%n", CLIENT, "", "ping RTT ms", "TCP MB/s");
-        System.out.printf("%-50s %14s %22s%n", "", "median of " + pings,
-                "median of " + transfers + " × " + megabytes + " MB");
+        System.out.printf("%n%-40s %13s %16s %18s%n", "pod → pod, from " + CLIENT, "ping RTT ms", "busybox nc MB/s",
+                "TCP 64 KiB MB/s");
+        System.out.printf("%-40s %13s %35s%n", "", "median of " + pings, "median of " + transfers + " × " + megabytes + " MB");
         pair("same host, one bridge (" + BACKEND_A + ")", "a", BACKEND_A);
         pair("across hosts, VXLAN (" + REMOTE + ")", "d", REMOTE);
     }
@@ -366,16 +380,42 @@ public final class NetworkBench implements Callable<Integer> {
         if (rtts.isEmpty()) {
             throw new IllegalStateException("no ping from " + from + " to " + address + " came back: " + out.strip());
         }
-        List<Double> rates = new ArrayList<>();
+        List<Double> busybox = new ArrayList<>();
         for (int i = 0; i < transfers; i++) {
-            rates.add(transfer(from, PREFIX + "-" + to, address));
+            busybox.add(busyboxTransfer(from, PREFIX + "-" + to, address));
         }
-        System.out.printf("%-50s %14.3f %22.0f%n", what + (rtts.size() < pings ? " (" + rtts.size() + " replies)" : ""),
-                median(rtts), median(rates));
+        System.out.printf("%-40s %13.3f %16.0f %18.0f%n", what + (rtts.size() < pings ? " (" + rtts.size() + " replies)" : ""),
+                median(rtts), median(busybox), median(streams(from, PREFIX + "-" + to, address)));
+    }
+
+    /** MB/s of {@code --transfers} streams of {@code --megabytes} MB between two {@link PodTraffic} JVMs. */
+    private List<Double> streams(String from, String to, String address) throws IOException {
+        Path errors = stateDir.resolve("traffic.err");
+        Process sink = start(podTraffic(to, "sink", Integer.toString(TCP_PORT + 1)).redirectError(errors.toFile()));
+        try {
+            BufferedReader sinkSays = new BufferedReader(new InputStreamReader(sink.getInputStream(), StandardCharsets.UTF_8));
+            if (!"listening".equals(sinkSays.readLine())) {
+                throw new IllegalStateException("the sink in " + to + " did not start: " + Files.readString(errors).strip());
+            }
+            Ran sent = attempt(podTraffic(from, "send", address, Integer.toString(TCP_PORT + 1),
+                    Long.toString(megabytes * 1_000_000L), Integer.toString(transfers)).command(), null);
+            List<Double> rates = new ArrayList<>();
+            for (String line : sent.out().strip().split("\n")) {
+                if (sent.exit() == 0 && line.matches("\\d+")) {
+                    rates.add(megabytes / (Long.parseLong(line) / 1e6));
+                }
+            }
+            if (sent.exit() != 0 || rates.size() != transfers) {
+                throw new IllegalStateException("streaming from " + from + " to " + address + " failed: " + sent.out().strip());
+            }
+            return rates;
+        } finally {
+            sink.destroyForcibly();
+        }
     }
 
     /** MB/s of {@code --megabytes} MB of zeros sent with busybox nc from one pod to a busybox nc listener in another. */
-    private double transfer(String from, String to, String address) throws Exception {
+    private double busyboxTransfer(String from, String to, String address) throws Exception {
         Process receiver = start(new ProcessBuilder("ip", "netns", "exec", to, "busybox", "nc", "-l", "-p", Integer.toString(TCP_PORT))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD));
         // busybox nc listens on IPv6's any address (tcp6), which takes IPv4 as well
