@@ -8,7 +8,9 @@ import io.hypernetes.network.PodPortSpec;
 import io.hypernetes.network.linux.LinuxConfig;
 import io.hypernetes.network.linux.LinuxProvider;
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.io.OutputStreamWriter;
 import java.io.UncheckedIOException;
@@ -136,7 +138,9 @@ public final class NetworkBench implements Callable<Integer> {
         Thread onInterrupt = new Thread(() -> {
             // Ctrl-C: stop the bench and let its finally clean up (the bench thread cannot end: once it is done,
             // picocli's System.exit waits for this hook), or do it here if the bench does not get there
-            benchThread.interrupt();
+            if (!cleaning) {
+                benchThread.interrupt();
+            }
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
             while (!cleaning && System.nanoTime() < deadline) {
                 try {
@@ -398,7 +402,8 @@ public final class NetworkBench implements Callable<Integer> {
                 throw new IllegalStateException("the sink in " + to + " did not start: " + Files.readString(errors).strip());
             }
             Ran sent = attempt(podTraffic(from, "send", address, Integer.toString(TCP_PORT + 1),
-                    Long.toString(megabytes * 1_000_000L), Integer.toString(transfers)).command(), null);
+                    Long.toString(megabytes * 1_000_000L), Integer.toString(transfers)).command(), null,
+                    transfers * transferDeadlineSeconds());
             List<Double> rates = new ArrayList<>();
             for (String line : sent.out().strip().split("\n")) {
                 if (sent.exit() == 0 && line.matches("\\d+")) {
@@ -426,11 +431,10 @@ public final class NetworkBench implements Callable<Integer> {
         Process sender = new ProcessBuilder("ip", "netns", "exec", from, "sh", "-c", "dd if=/dev/zero bs=1000000 count="
                 + megabytes + " 2>/dev/null | busybox nc " + address + " " + TCP_PORT).redirectErrorStream(true).start();
         sender.getOutputStream().close();
-        boolean received = receiver.waitFor(COMMAND_DEADLINE_SECONDS, TimeUnit.SECONDS);
+        boolean received = receiver.waitFor(transferDeadlineSeconds(), TimeUnit.SECONDS);
         long elapsed = System.nanoTime() - start;
         boolean sent = sender.waitFor(COMMAND_DEADLINE_SECONDS, TimeUnit.SECONDS);
-        String senderOutput = new String(sender.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        background.remove(receiver);
+        String senderOutput = sent ? new String(sender.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip() : "";
         if (!received || !sent || receiver.exitValue() != 0 || sender.exitValue() != 0) {
             receiver.destroyForcibly();
             sender.destroyForcibly();
@@ -438,6 +442,11 @@ public final class NetworkBench implements Callable<Integer> {
                     + (senderOutput.isEmpty() ? "" : ": " + senderOutput));
         }
         return megabytes / (elapsed / 1e9);
+    }
+
+    /** One transfer may take a minute, or longer at 1 MB/s. */
+    private long transferDeadlineSeconds() {
+        return Math.max(COMMAND_DEADLINE_SECONDS, megabytes);
     }
 
     private static double median(List<Double> values) {
@@ -485,6 +494,10 @@ public final class NetworkBench implements Callable<Integer> {
     }
 
     private static Ran attempt(List<String> argv, String input) {
+        return attempt(argv, input, COMMAND_DEADLINE_SECONDS);
+    }
+
+    private static Ran attempt(List<String> argv, String input, long deadlineSeconds) {
         try {
             Process process = new ProcessBuilder(argv).redirectErrorStream(true).start();
             try (var in = process.getOutputStream()) {
@@ -492,12 +505,22 @@ public final class NetworkBench implements Callable<Integer> {
                     in.write(input.getBytes(StandardCharsets.UTF_8));
                 }
             }
-            String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!process.waitFor(COMMAND_DEADLINE_SECONDS, TimeUnit.SECONDS)) {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            Thread reader = Thread.ofVirtual().start(() -> {
+                try (InputStream in = process.getInputStream()) {
+                    in.transferTo(out);
+                } catch (IOException e) {
+                    // the process is gone; what it printed so far is what there is
+                }
+            });
+            if (!process.waitFor(deadlineSeconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
-                throw new IllegalStateException("`" + String.join(" ", argv) + "` did not finish within " + COMMAND_DEADLINE_SECONDS + " s");
+                throw new IllegalStateException("`" + String.join(" ", argv) + "` did not finish within " + deadlineSeconds + " s");
             }
-            return new Ran(process.exitValue(), out);
+            reader.join(5_000);
+            synchronized (out) {
+                return new Ran(process.exitValue(), out.toString(StandardCharsets.UTF_8));
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot run `" + String.join(" ", argv) + "`", e);
         } catch (InterruptedException e) {
