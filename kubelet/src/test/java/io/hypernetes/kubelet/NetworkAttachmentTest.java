@@ -11,6 +11,7 @@ import io.hypernetes.client.KubeClient;
 import io.hypernetes.network.NetworkException;
 import io.hypernetes.network.NetworkSpec;
 import io.hypernetes.network.PodPortSpec;
+import io.hypernetes.network.RecordingProvider;
 import io.hypernetes.runtime.v1.PodSandboxConfig;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
@@ -34,7 +35,7 @@ class NetworkAttachmentTest extends AgentTest {
 
     @BeforeAll
     static void startNodes() throws Exception {
-        provider = new RecordingProvider(cluster.journal);
+        provider = new RecordingProvider(cluster.journal).only("a node agent", "setupPod", "teardownPod", "podStatus");
         node = cluster.node("node-net", "10.244.0.0/24", c -> c, provider);
         bare = cluster.node("node-bare", "10.244.1.0/24", c -> c);
         createNetwork("net-a", "{main: {cidr: 10.0.0.0/24}, extra: {cidr: 10.0.1.0/24, gateway: 10.0.1.254}}");
@@ -149,7 +150,7 @@ class NetworkAttachmentTest extends AgentTest {
         String sandboxId = node.sandboxes(uid).getFirst().getId();
         delete("ns-w", "waiter");
         awaitGone("ns-w", "waiter");
-        TestCluster.await(() -> provider.teardowns.contains(uid));
+        TestCluster.await(() -> provider.teardownsOf(uid) > 0);
         assertThat(node.sandboxes(uid)).isEmpty();
         List<String> journal = List.copyOf(cluster.journal);
         assertThat(journal).containsSubsequence("setupPod " + uid, "RunPodSandbox " + uid, "RemovePodSandbox " + sandboxId, "teardownPod " + uid);
@@ -159,7 +160,7 @@ class NetworkAttachmentTest extends AgentTest {
     @Test
     void refusedSetupIsToldAndStartsNoSandbox() throws Exception {
         needVni();
-        provider.refuse(spec -> spec.name().equals("refused")
+        provider.refuseSetup(spec -> spec.name().equals("refused")
                 ? new NetworkException(NetworkException.Reason.INVALID, "address 10.0.0.7 is taken by another port") : null);
         String uid = createPod("ns-a", "refused", "node-net");
         address("ns-a", "refused", "net-a", "10.0.0.7");
@@ -173,13 +174,13 @@ class NetworkAttachmentTest extends AgentTest {
         JsonNode pod = cluster.admin.get("/api/v1/namespaces/ns-a/pods/refused").json();
         assertThat(pod.path("status").path("phase").asText()).isEqualTo("Pending");
         assertThat(condition(pod, "Ready")).isNotEqualTo("True");
-        provider.refuse(spec -> null);
+        provider.refuseSetup(spec -> null);
     }
 
     @Test
     void unavailableKubestackIsRetriedUntilThePodStarts() throws Exception {
         needVni();
-        provider.failWith("retried", new NetworkException(NetworkException.Reason.UNAVAILABLE, "ip link add hnb42: device busy"));
+        provider.failSetup("retried", new NetworkException(NetworkException.Reason.UNAVAILABLE, "ip link add hnb42: device busy"));
         String uid = createPod("ns-a", "retried", "node-net");
         address("ns-a", "retried", "net-a", "10.0.0.8");
         cluster.awaitEvent("ns-a", "retried", "FailedNetworkSetup", "device busy");
@@ -214,7 +215,7 @@ class NetworkAttachmentTest extends AgentTest {
         awaitGone("default", "plain");
         TestCluster.await(() -> node.sandboxes(uid).isEmpty());
         assertThat(provider.setupsOf(uid)).isEmpty();
-        assertThat(provider.teardowns).doesNotContain(uid);
+        assertThat(provider.teardownsOf(uid)).isZero();
     }
 
     @Test
@@ -228,7 +229,7 @@ class NetworkAttachmentTest extends AgentTest {
         assertThat(cluster.admin.send("DELETE", "/api/v1/namespaces/ns-a/pods/orphan", Json.bytes(force), "application/json", "application/json").code()).isEqualTo(200);
         assertThat(node.sandboxes(uid)).hasSize(1);
         node.restartAgent();
-        TestCluster.await(() -> provider.teardowns.contains(uid));
+        TestCluster.await(() -> provider.teardownsOf(uid) > 0);
         assertThat(node.sandboxes(uid)).isEmpty();
     }
 

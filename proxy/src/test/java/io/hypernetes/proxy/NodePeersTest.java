@@ -3,7 +3,8 @@ package io.hypernetes.proxy;
 import static io.hypernetes.proxy.Cluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.hypernetes.proxy.RecordingProvider.Peers;
+import io.hypernetes.network.RecordingProvider;
+import io.hypernetes.network.RecordingProvider.SetPeers;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
@@ -20,7 +21,7 @@ class NodePeersTest {
         try (Cluster cluster = Cluster.start(dir)) {
             node(cluster, "self", "192.0.2.1", "203.0.113.1");
             node(cluster, "n2", "192.0.2.2", "203.0.113.2");
-            RecordingProvider provider = new RecordingProvider();
+            RecordingProvider provider = new RecordingProvider().only("the overlay peers", "setPeers");
             try (NodePeers peers = NodePeers.start(cluster.informers, provider,
                     new NodePeers.Config(Set.of("192.0.2.254"), Set.of("192.0.2.1", "127.0.0.1")))) {
                 // this host's own address is left out, the ExternalIP is not the underlay, the extra peer is in
@@ -51,7 +52,7 @@ class NodePeersTest {
     }
 
     private static List<List<String>> peerCalls(RecordingProvider provider) {
-        return provider.calls().stream().filter(c -> c instanceof Peers).map(c -> ((Peers) c).addresses()).toList();
+        return provider.calls(SetPeers.class).stream().map(SetPeers::addresses).toList();
     }
 
     private static void node(Cluster cluster, String name, String internal, String external) {

@@ -7,10 +7,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.network.LoadBalancer;
 import io.hypernetes.network.LoadBalancer.Backend;
 import io.hypernetes.network.LoadBalancer.Port;
-import io.hypernetes.proxy.RecordingProvider.Call;
-import io.hypernetes.proxy.RecordingProvider.Create;
-import io.hypernetes.proxy.RecordingProvider.Delete;
-import io.hypernetes.proxy.RecordingProvider.Update;
+import io.hypernetes.network.RecordingProvider;
+import io.hypernetes.network.RecordingProvider.Call;
+import io.hypernetes.network.RecordingProvider.CreateLoadBalancer;
+import io.hypernetes.network.RecordingProvider.DeleteLoadBalancer;
+import io.hypernetes.network.RecordingProvider.UpdateLoadBalancer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -33,7 +34,8 @@ class ServiceProxyTest {
         cluster = Cluster.start(dir);
         cluster.network("net-a", Cluster.TENANT_A, "Active");
         cluster.network("net-b", Cluster.TENANT_B, "Active");
-        provider = new RecordingProvider();
+        provider = new RecordingProvider()
+                .only("the service proxy", "createLoadBalancer", "updateLoadBalancer", "deleteLoadBalancer");
         proxy = ServiceProxy.start(cluster.informers, provider,
                 new ServiceProxy.Config(2, Duration.ofMillis(50), Duration.ofSeconds(1)));
     }
@@ -64,7 +66,7 @@ class ServiceProxyTest {
                            {addresses: [{ip: 10.0.0.5}],
                             ports: [{name: http, port: 8080}, {name: dns, port: 5353, protocol: UDP}]}]}""");
 
-        LoadBalancer created = awaitCall("p1", 0, Create.class).lb();
+        LoadBalancer created = awaitCall("p1", 0, CreateLoadBalancer.class).lb();
         // the Endpoints may have arrived after the Service: then the first call had no backends and an update follows
         LoadBalancer first = expected(ip, httpNodePort, dnsNodePort,
                 List.of(new Backend("10.0.0.5", 8080), new Backend("10.0.0.6", 8081)),
@@ -72,7 +74,7 @@ class ServiceProxyTest {
         int next = 1;
         if (!created.equals(first)) {
             assertThat(created.ports()).allSatisfy(p -> assertThat(p.backends()).isEmpty());
-            assertThat(awaitCall("p1", 1, Update.class).lb()).isEqualTo(first);
+            assertThat(awaitCall("p1", 1, UpdateLoadBalancer.class).lb()).isEqualTo(first);
             next = 2;
         }
 
@@ -81,7 +83,7 @@ class ServiceProxyTest {
         cluster.subsets("p1", "web", """
                 [{addresses: [{ip: 10.0.0.5}, {ip: 10.0.0.9}],
                   ports: [{name: http, port: 8080}, {name: dns, port: 5353, protocol: UDP}]}]""");
-        Update update = awaitCall("p1", next, Update.class);
+        UpdateLoadBalancer update = awaitCall("p1", next, UpdateLoadBalancer.class);
         System.out.printf("endpoints change → updateLoadBalancer: %.1f ms%n", (update.nanos() - before) / 1e6);
         assertThat(update.lb()).isEqualTo(expected(ip, httpNodePort, dnsNodePort,
                 List.of(new Backend("10.0.0.5", 8080), new Backend("10.0.0.9", 8080)),
@@ -91,9 +93,10 @@ class ServiceProxyTest {
         Cluster.ok(cluster.client.patch("/api/v1/namespaces/p1/services/web", "application/merge-patch+json",
                 Cluster.yaml("{metadata: {labels: {touched: 'yes'}}}")), 200);
         Cluster.ok(cluster.client.delete("/api/v1/namespaces/p1/services/web"), 200);
-        assertThat(awaitCall("p1", next + 1, Delete.class)).extracting(Delete::network, Delete::namespace, Delete::name)
+        assertThat(awaitCall("p1", next + 1, DeleteLoadBalancer.class))
+                .extracting(DeleteLoadBalancer::network, DeleteLoadBalancer::namespace, DeleteLoadBalancer::name)
                 .containsExactly("net-a", "p1", "web");
-        assertThat(provider.calls("p1")).hasSize(next + 2);
+        assertThat(provider.loadBalancerCalls("p1")).hasSize(next + 2);
     }
 
     private static LoadBalancer expected(String ip, int httpNodePort, int dnsNodePort, List<Backend> http, List<Backend> dns) {
@@ -109,7 +112,7 @@ class ServiceProxyTest {
         cluster.create("p2", "endpoints", """
                 {apiVersion: v1, kind: Endpoints, metadata: {name: db},
                  subsets: [{addresses: [{ip: 10.0.0.7}], ports: [{port: 5432}]}]}""");
-        await("headless programmed with its backend", () -> !provider.calls("p2").isEmpty()
+        await("headless programmed with its backend", () -> !provider.loadBalancerCalls("p2").isEmpty()
                 && last("p2").ports().getFirst().backends().size() == 1);
         assertThat(last("p2")).isEqualTo(new LoadBalancer("net-a", "p2", "db", "", List.of(),
                 List.of(new Port("", "TCP", 5432, 0, List.of(new Backend("10.0.0.7", 5432))))));
@@ -127,20 +130,21 @@ class ServiceProxyTest {
         // on the default network: nothing. A Service of another namespace, queued after it, shows the queue drained.
         cluster.namespace("p3-marker", "net-a");
         cluster.create("p3-marker", "services", "{apiVersion: v1, kind: Service, metadata: {name: m}, spec: {ports: [{port: 1}]}}");
-        awaitCall("p3-marker", 0, Create.class);
-        assertThat(provider.calls("p3")).isEmpty();
+        awaitCall("p3-marker", 0, CreateLoadBalancer.class);
+        assertThat(provider.loadBalancerCalls("p3")).isEmpty();
 
         // the namespace joins net-c
         Cluster.ok(cluster.client.patch("/api/v1/namespaces/p3", "application/merge-patch+json",
                 Cluster.yaml("{spec: {network: net-c}}")), 200);
-        assertThat(awaitCall("p3", 0, Create.class).lb()).isEqualTo(lb);
+        assertThat(awaitCall("p3", 0, CreateLoadBalancer.class).lb()).isEqualTo(lb);
 
         // the Network is being deleted: its load balancers go; Active again: they come back
         cluster.phase("net-c", "Terminating");
-        assertThat(awaitCall("p3", 1, Delete.class)).extracting(Delete::network, Delete::namespace, Delete::name)
+        assertThat(awaitCall("p3", 1, DeleteLoadBalancer.class))
+                .extracting(DeleteLoadBalancer::network, DeleteLoadBalancer::namespace, DeleteLoadBalancer::name)
                 .containsExactly("net-c", "p3", "api");
         cluster.phase("net-c", "Active");
-        assertThat(awaitCall("p3", 2, Create.class).lb()).isEqualTo(lb);
+        assertThat(awaitCall("p3", 2, CreateLoadBalancer.class).lb()).isEqualTo(lb);
     }
 
     @Test
@@ -149,18 +153,18 @@ class ServiceProxyTest {
         // find Services the (here absent) namespace controller has not deleted: they move with it.
         cluster.namespace("p6", "net-a");
         JsonNode svc = cluster.create("p6", "services", "{apiVersion: v1, kind: Service, metadata: {name: s}, spec: {ports: [{port: 80}]}}");
-        assertThat(awaitCall("p6", 0, Create.class).lb().network()).isEqualTo("net-a");
+        assertThat(awaitCall("p6", 0, CreateLoadBalancer.class).lb().network()).isEqualTo("net-a");
         Cluster.ok(cluster.client.delete("/api/v1/namespaces/p6"), 200);
         var ns = (com.fasterxml.jackson.databind.node.ObjectNode) cluster.client.get("/api/v1/namespaces/p6").json();
         ns.withObject("/spec").putArray("finalizers");
         Cluster.ok(cluster.client.put("/api/v1/namespaces/p6/finalize", ns), 200);
         await("namespace gone", () -> cluster.client.get("/api/v1/namespaces/p6").code() == 404);
-        assertThat(awaitCall("p6", 1, Delete.class).network()).isEqualTo("net-a");
+        assertThat(awaitCall("p6", 1, DeleteLoadBalancer.class).network()).isEqualTo("net-a");
 
         cluster.namespace("p6", "net-b");
-        assertThat(awaitCall("p6", 2, Create.class).lb()).isEqualTo(new LoadBalancer("net-b", "p6", "s",
+        assertThat(awaitCall("p6", 2, CreateLoadBalancer.class).lb()).isEqualTo(new LoadBalancer("net-b", "p6", "s",
                 svc.at("/spec/clusterIP").asText(), List.of(), List.of(new Port("", "TCP", 80, 0, List.of()))));
-        assertThat(provider.calls("p6")).hasSize(3);
+        assertThat(provider.loadBalancerCalls("p6")).hasSize(3);
     }
 
     @Test
@@ -168,16 +172,16 @@ class ServiceProxyTest {
         cluster.namespace("p7", "net-a");
         cluster.create("p7", "services", "{apiVersion: v1, kind: Service, metadata: {name: s}, spec: {ports: [{port: 80}]}}");
         cluster.create("p7", "endpoints", "{apiVersion: v1, kind: Endpoints, metadata: {name: s}, subsets: [{addresses: [{ip: 10.0.2.0}], ports: [{port: 80}]}]}");
-        await("programmed", () -> !provider.calls("p7").isEmpty() && last("p7").ports().getFirst().backends().size() == 1);
+        await("programmed", () -> !provider.loadBalancerCalls("p7").isEmpty() && last("p7").ports().getFirst().backends().size() == 1);
         List<Double> millis = new ArrayList<>();
         for (int i = 1; i <= 20; i++) {
-            int calls = provider.calls("p7").size();
+            int calls = provider.loadBalancerCalls("p7").size();
             long before = System.nanoTime();
             cluster.subsets("p7", "s", "[{addresses: [{ip: 10.0.2." + i + "}], ports: [{port: 80}]}]");
             String ip = "10.0.2." + i;
-            await("update " + i, () -> provider.calls("p7").size() > calls
+            await("update " + i, () -> provider.loadBalancerCalls("p7").size() > calls
                     && last("p7").ports().getFirst().backends().equals(List.of(new Backend(ip, 80))));
-            millis.add((provider.calls("p7").getLast().nanos() - before) / 1e6);
+            millis.add((provider.loadBalancerCalls("p7").getLast().nanos() - before) / 1e6);
         }
         List<Double> sorted = millis.stream().sorted().toList();
         System.out.printf("endpoints PUT → updateLoadBalancer over %d changes: p50 %.1f ms, p90 %.1f ms, max %.1f ms%n",
@@ -193,17 +197,17 @@ class ServiceProxyTest {
             cluster.create(ns, "endpoints", "{apiVersion: v1, kind: Endpoints, metadata: {name: web}, subsets: [{addresses: [{ip: "
                     + (ns.equals("p4-a") ? "10.0.0.10" : "10.0.0.20") + "}], ports: [{port: 80}]}]}");
         }
-        await("both programmed with backends", () -> !provider.calls("p4-a").isEmpty() && !provider.calls("p4-b").isEmpty()
+        await("both programmed with backends", () -> !provider.loadBalancerCalls("p4-a").isEmpty() && !provider.loadBalancerCalls("p4-b").isEmpty()
                 && last("p4-a").ports().getFirst().backends().size() == 1 && last("p4-b").ports().getFirst().backends().size() == 1);
         assertThat(last("p4-a").ports().getFirst().backends()).containsExactly(new Backend("10.0.0.10", 80));
         assertThat(last("p4-b").ports().getFirst().backends()).containsExactly(new Backend("10.0.0.20", 80));
         // across every call made so far, in every test: a Service only ever in its namespace's Network
         for (Call c : provider.calls()) {
             switch (c) {
-                case Create cr -> assertThat(cr.lb().network()).isEqualTo(networkOf(cr.lb().namespace()));
-                case Update u -> assertThat(u.lb().network()).isEqualTo(networkOf(u.lb().namespace()));
-                case Delete d -> assertThat(d.network()).isEqualTo(networkOf(d.namespace()));
-                case RecordingProvider.Peers p -> { }
+                case CreateLoadBalancer cr -> assertThat(cr.lb().network()).isEqualTo(networkOf(cr.lb().namespace()));
+                case UpdateLoadBalancer u -> assertThat(u.lb().network()).isEqualTo(networkOf(u.lb().namespace()));
+                case DeleteLoadBalancer d -> assertThat(d.network()).isEqualTo(networkOf(d.namespace()));
+                default -> { }
             }
         }
     }
@@ -217,7 +221,7 @@ class ServiceProxyTest {
         cluster.create("p5", "services", """
                 {apiVersion: v1, kind: Service, metadata: {name: front},
                  spec: {type: LoadBalancer, loadBalancerIP: 203.0.113.7, ports: [{name: https, port: 443}]}}""");
-        Create created = awaitCall("p5", 0, Create.class);
+        CreateLoadBalancer created = awaitCall("p5", 0, CreateLoadBalancer.class);
         assertThat(created.lb().externalIps()).containsExactly("203.0.113.7");
         assertThat(created.lb().ports().getFirst().nodePort()).isBetween(30000, 32767);
         assertThat(proxy.stats().failures() - failuresBefore).isGreaterThanOrEqualTo(2);
@@ -227,8 +231,8 @@ class ServiceProxyTest {
         await("status write seen by the proxy", () -> proxy.stats().statusWrites() >= 1);
         cluster.namespace("p5-marker", "net-b");
         cluster.create("p5-marker", "services", "{apiVersion: v1, kind: Service, metadata: {name: m}, spec: {ports: [{port: 1}]}}");
-        awaitCall("p5-marker", 0, Create.class);
-        assertThat(provider.calls("p5")).hasSize(1);
+        awaitCall("p5-marker", 0, CreateLoadBalancer.class);
+        assertThat(provider.loadBalancerCalls("p5")).hasSize(1);
     }
 
     private static String networkOf(String namespace) {
@@ -236,18 +240,18 @@ class ServiceProxyTest {
     }
 
     private static LoadBalancer last(String ns) {
-        List<Call> calls = provider.calls(ns);
+        List<Call> calls = provider.loadBalancerCalls(ns);
         return switch (calls.getLast()) {
-            case Create c -> c.lb();
-            case Update u -> u.lb();
+            case CreateLoadBalancer c -> c.lb();
+            case UpdateLoadBalancer u -> u.lb();
             default -> throw new AssertionError("last call not a create or update: " + calls.getLast());
         };
     }
 
     private static <T extends Call> T awaitCall(String ns, int index, Class<T> type) throws Exception {
-        await("call " + index + " for " + ns, () -> provider.calls(ns).size() > index);
-        Call c = provider.calls(ns).get(index);
-        assertThat(c).as("call %d for %s: %s", index, ns, new ArrayList<>(provider.calls(ns))).isInstanceOf(type);
+        await("call " + index + " for " + ns, () -> provider.loadBalancerCalls(ns).size() > index);
+        Call c = provider.loadBalancerCalls(ns).get(index);
+        assertThat(c).as("call %d for %s: %s", index, ns, new ArrayList<>(provider.loadBalancerCalls(ns))).isInstanceOf(type);
         return type.cast(c);
     }
 }

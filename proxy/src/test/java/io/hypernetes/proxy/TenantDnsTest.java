@@ -4,6 +4,7 @@ import static io.hypernetes.proxy.Cluster.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.hypernetes.network.RecordingProvider;
 import io.hypernetes.proxy.DnsWire.Message;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -231,7 +232,7 @@ class TenantDnsTest {
         }
         assertThat(TenantDns.parse("100.64.0.5:53")).isEqualTo(new InetSocketAddress("100.64.0.5", 53));
 
-        RecordingProvider provider = new RecordingProvider();
+        RecordingProvider provider = new RecordingProvider().only("the tenant DNS", "getNetwork");
         int portA = freePort("127.0.61.4");
         int portB = freePort("127.0.61.5");
         provider.dnsAddress("net-a", "127.0.61.4:" + portA);

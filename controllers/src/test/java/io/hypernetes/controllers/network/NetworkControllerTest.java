@@ -11,6 +11,7 @@ import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.controllers.ControlPlane;
 import io.hypernetes.network.NetworkSpec;
+import io.hypernetes.network.RecordingProvider;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -30,6 +31,12 @@ class NetworkControllerTest {
     static final NetworkController.Config FAST =
             new NetworkController.Config(2, 4, Duration.ofMillis(20), Duration.ofMillis(500), Duration.ofSeconds(1));
 
+    /** The fake provider, failing loudly should the controller plug in pods or program load balancers. */
+    static RecordingProvider recordingProvider() {
+        return new RecordingProvider().only("the network controller",
+                "checkTenant", "createNetwork", "updateNetwork", "deleteNetwork", "getNetwork", "listNetworks");
+    }
+
     @TempDir
     static Path dir;
     static ControlPlane plane;
@@ -42,7 +49,7 @@ class NetworkControllerTest {
     static void start() throws Exception {
         plane = ControlPlane.start(dir);
         client = plane.client;
-        provider = new RecordingProvider();
+        provider = recordingProvider();
         controller = NetworkController.start(plane.informers, provider, FAST);
         api = new NetworkObjects(client);
     }
@@ -63,21 +70,21 @@ class NetworkControllerTest {
         assertThat(vni).isBetween(1, 16_777_215);
         assertThat(net.at("/status/message").isMissingNode()).isTrue();
         assertThat(net.at("/metadata/finalizers").toString()).contains(NetworkController.FINALIZER);
-        NetworkSpec spec = provider.networks.get("life");
+        NetworkSpec spec = provider.networks().get("life");
         assertThat(spec.vni()).isEqualTo(vni);
         assertThat(spec.uid()).isEqualTo(net.at("/metadata/uid").asText());
         assertThat(spec.tenantId()).isEqualTo(TENANT_A);
         assertThat(spec.subnets()).containsExactly(new NetworkSpec.Subnet("default", "10.0.0.0/24", "10.0.0.1"));
-        assertThat(provider.calls("checkTenant " + TENANT_A)).isNotEmpty();
-        assertThat(provider.calls("create life")).containsExactly("create life vni=" + vni);
+        assertThat(provider.lines("checkTenant " + TENANT_A)).isNotEmpty();
+        assertThat(provider.lines("createNetwork life")).containsExactly("createNetwork life vni=" + vni);
 
         // a new subnet: the provider is updated, the VNI stays
         api.mergePatch("/api/v1/networks/life", "{spec: {subnets: {extra: {cidr: 10.0.1.0/24}}}}");
-        await(() -> provider.networks.get("life").subnets().size() == 2);
-        assertThat(provider.networks.get("life").subnets()).containsExactly(
+        await(() -> provider.networks().get("life").subnets().size() == 2);
+        assertThat(provider.networks().get("life").subnets()).containsExactly(
                 new NetworkSpec.Subnet("default", "10.0.0.0/24", "10.0.0.1"), new NetworkSpec.Subnet("extra", "10.0.1.0/24", "10.0.1.1"));
-        assertThat(provider.calls("update life")).containsExactly("update life vni=" + vni);
-        assertThat(provider.calls("create life")).hasSize(1);
+        assertThat(provider.lines("updateNetwork life")).containsExactly("updateNetwork life vni=" + vni);
+        assertThat(provider.lines("createNetwork life")).hasSize(1);
         assertThat(api.awaitPhase("life", "Active").at("/status/vni").asInt()).isEqualTo(vni);
 
         // someone overwrites the status: the controller puts it back
@@ -94,9 +101,9 @@ class NetworkControllerTest {
         api.create("/api/v1/networks", "{apiVersion: v1, kind: Network, metadata: {name: provider-net},"
                 + " spec: {tenantID: '" + TENANT_A + "', providerNetworkID: ext-1}}");
         String refusedTenant = "0000000000000000000000000000dead";
-        provider.refusedTenants.add(refusedTenant);
+        provider.refuseTenant(refusedTenant);
         api.network("refused", refusedTenant, null);
-        provider.invalid.add("clash");
+        provider.invalidNetwork("clash");
         api.network("clash", TENANT_B, null);
 
         JsonNode p = api.awaitPhase("provider-net", "Failed");
@@ -107,9 +114,9 @@ class NetworkControllerTest {
         assertThat(c.at("/status/message").asText()).contains("INVALID").contains("clashes with the transit range");
         api.awaitPhase("provnet", "Active");
 
-        assertThat(provider.calls("create provider-net")).isEmpty();
-        assertThat(provider.calls("create refused")).isEmpty();
-        assertThat(provider.networks).doesNotContainKeys("provider-net", "refused", "clash");
+        assertThat(provider.lines("createNetwork provider-net")).isEmpty();
+        assertThat(provider.lines("createNetwork refused")).isEmpty();
+        assertThat(provider.networks()).doesNotContainKeys("provider-net", "refused", "clash");
         assertThat(p.at("/status/vni").asInt()).isPositive();
 
         // a failed Network deletes as any other
@@ -120,7 +127,7 @@ class NetworkControllerTest {
 
     @Test
     void unavailableProviderIsRetriedUntilItAnswers() throws Exception {
-        provider.unavailable.add("flaky");
+        provider.networkUnavailable("flaky", true);
         api.network("flaky", TENANT_A, null);
         JsonNode waiting = api.awaitNetwork("flaky", n -> n.at("/status/message").asText().contains("unavailable"));
         assertThat(waiting.at("/status/phase").asText()).isEqualTo("Initializing");
@@ -128,13 +135,13 @@ class NetworkControllerTest {
         // the VNI is written before the provider is asked with it
         int vni = waiting.at("/status/vni").asInt();
         assertThat(vni).isPositive();
-        assertThat(provider.calls("create flaky")).allMatch(c -> c.equals("create flaky vni=" + vni));
-        await(() -> provider.calls("create flaky").size() >= 3);
+        assertThat(provider.lines("createNetwork flaky")).allMatch(c -> c.equals("createNetwork flaky vni=" + vni));
+        await(() -> provider.lines("createNetwork flaky").size() >= 3);
 
-        provider.unavailable.remove("flaky");
+        provider.networkUnavailable("flaky", false);
         JsonNode net = api.awaitPhase("flaky", "Active");
         assertThat(net.at("/status/message").isMissingNode()).isTrue();
-        assertThat(provider.networks).containsKey("flaky");
+        assertThat(provider.networks()).containsKey("flaky");
     }
 
     @Test
@@ -150,13 +157,13 @@ class NetworkControllerTest {
         api.delete(NetworkObjects.podPath("doomed-ns", "late"));
 
         // a pod still holds an address: Terminating, and the provider keeps the network
-        provider.unavailable.add("doomed"); // and the first delete fails: it is retried
+        provider.networkUnavailable("doomed", true); // and the first delete fails: it is retried
         api.delete("/api/v1/networks/doomed");
         await(() -> api.getNetwork("doomed") == null || api.getNetwork("doomed").at("/status/message").asText().contains("1 pod"));
         JsonNode terminating = api.getNetwork("doomed");
         assertThat(terminating.at("/status/phase").asText()).isEqualTo("Terminating");
         assertThat(terminating.at("/status/message").asText()).isEqualTo("waiting for 1 pod to give back their addresses");
-        assertThat(provider.calls("delete doomed")).isEmpty();
+        assertThat(provider.lines("deleteNetwork doomed")).isEmpty();
 
         // no address is handed out in a deleted Network
         api.pod("doomed-ns", "newcomer");
@@ -165,11 +172,11 @@ class NetworkControllerTest {
         assertThat(PodAddresses.annotation(api.getPod("doomed-ns", "newcomer"), NetworkController.IP_ANNOTATION)).isEmpty();
 
         api.delete(NetworkObjects.podPath("doomed-ns", "holder"));
-        await(() -> !provider.calls("delete doomed").isEmpty());
+        await(() -> !provider.lines("deleteNetwork doomed").isEmpty());
         api.awaitNetwork("doomed", n -> n.at("/status/message").asText().contains("could not delete it"));
-        provider.unavailable.remove("doomed");
+        provider.networkUnavailable("doomed", false);
         await(() -> api.getNetwork("doomed") == null);
-        assertThat(provider.networks).doesNotContainKey("doomed");
+        assertThat(provider.networks()).doesNotContainKey("doomed");
 
         // its VNI is free again: a new Network may get it
         Set<Integer> live = new TreeSet<>();
@@ -180,7 +187,7 @@ class NetworkControllerTest {
     @Test
     void vnisAreUniqueLowestFreeAndSurviveARestart(@TempDir Path own) throws Exception {
         try (ControlPlane p = ControlPlane.start(own)) {
-            RecordingProvider recording = new RecordingProvider();
+            RecordingProvider recording = recordingProvider();
             NetworkObjects objects = new NetworkObjects(p.client);
             Map<String, Integer> vnis = new HashMap<>();
             try (InformerFactory first = new InformerFactory(p.client);
@@ -203,12 +210,12 @@ class NetworkControllerTest {
             JsonNode edited = objects.getNetwork(six).deepCopy();
             ((com.fasterxml.jackson.databind.node.ObjectNode) edited.get("status")).put("vni", 5);
             assertThat(p.client.put("/api/v1/networks/" + six + "/status", edited).code()).isEqualTo(200);
-            recording.networks.put("ghost", new NetworkSpec("ghost", "gone-uid", TENANT_A, 99, List.of()));
+            recording.addExistingNetwork(new NetworkSpec("ghost", "gone-uid", TENANT_A, 99, List.of()));
 
             try (InformerFactory second = new InformerFactory(p.client);
                     NetworkController c2 = NetworkController.start(second, recording, FAST)) {
-                await(() -> !recording.networks.containsKey("ghost"));
-                assertThat(recording.calls("delete ghost")).isNotEmpty();
+                await(() -> !recording.networks().containsKey("ghost"));
+                assertThat(recording.lines("deleteNetwork ghost")).isNotEmpty();
                 for (String name : vnis.keySet()) {
                     if (name.equals(five) || name.equals(six)) continue;
                     assertThat(objects.awaitPhase(name, "Active").at("/status/vni").asInt()).isEqualTo(vnis.get(name));
@@ -220,7 +227,7 @@ class NetworkControllerTest {
                 int v6 = objects.getNetwork(six).at("/status/vni").asInt();
                 assertThat(Set.of(v5, v6)).contains(5);
                 assertThat(Set.of(late, v5 == 5 ? v6 : v5)).containsExactlyInAnyOrder(6, 7);
-                await(() -> recording.networks.get(five).vni() == v5 && recording.networks.get(six).vni() == v6);
+                await(() -> recording.networks().get(five).vni() == v5 && recording.networks().get(six).vni() == v6);
 
                 // the lowest free VNI goes to the next Network once its holder is gone
                 String third = holderOf(vnis, 3);

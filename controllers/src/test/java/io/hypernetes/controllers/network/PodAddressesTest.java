@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.client.KubeClient;
 import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.controllers.ControlPlane;
+import io.hypernetes.network.RecordingProvider;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -39,7 +40,7 @@ class PodAddressesTest {
     static void start() throws Exception {
         plane = ControlPlane.start(dir);
         client = plane.client;
-        provider = new RecordingProvider();
+        provider = NetworkControllerTest.recordingProvider();
         controller = NetworkController.start(plane.informers, provider, NetworkControllerTest.FAST);
         api = new NetworkObjects(client);
     }
@@ -213,7 +214,7 @@ class PodAddressesTest {
         assertThat(ip(reconcileNow("hostnet", "agent"))).isEmpty();
 
         String refusedTenant = "0000000000000000000000000000dead";
-        provider.refusedTenants.add(refusedTenant);
+        provider.refuseTenant(refusedTenant);
         api.network("refused", refusedTenant, null);
         api.awaitPhase("refused", "Failed");
         api.namespace("refused", "refused", refusedTenant);
@@ -223,14 +224,14 @@ class PodAddressesTest {
 
     @Test
     void aPodCreatedBeforeItsNetworkIsActiveGetsItsAddressOnceItIs() throws Exception {
-        provider.unavailable.add("slow");
+        provider.networkUnavailable("slow", true);
         api.network("slow", TENANT_A, null);
         api.awaitNetwork("slow", n -> n.at("/status/message").asText().contains("unavailable"));
         api.namespace("slow", "slow", TENANT_A);
         api.pod("slow", "early");
         assertThat(ip(reconcileNow("slow", "early"))).isEmpty();
 
-        provider.unavailable.remove("slow");
+        provider.networkUnavailable("slow", false);
         api.awaitPhase("slow", "Active");
         assertThat(api.awaitAddress("slow", "early")).isEqualTo("10.0.0.2");
     }
@@ -238,7 +239,7 @@ class PodAddressesTest {
     @Test
     void aRestartedControllerKeepsEveryAssignmentAndNeverHandsOutAHeldAddress(@TempDir Path own) throws Exception {
         try (ControlPlane p = ControlPlane.start(own)) {
-            RecordingProvider recording = new RecordingProvider();
+            RecordingProvider recording = NetworkControllerTest.recordingProvider();
             NetworkObjects objects = new NetworkObjects(p.client);
             Map<String, String> before = new HashMap<>();
             try (InformerFactory first = new InformerFactory(p.client);
