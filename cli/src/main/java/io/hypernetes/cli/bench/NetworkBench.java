@@ -311,6 +311,8 @@ public final class NetworkBench implements Callable<Integer> {
                 probeCost.percentileMillis(0.5), probeCost.percentileMillis(0.99), probeCost.percentileMillis(1.0));
         System.out.println("  (the client pod's probe is a JVM GETting over a new connection each time, from the call's start on;"
                 + " per change its mean GET)");
+        System.out.println("  (traffic follows before the call returns: the router's ruleset is loaded first, then the host's,"
+                + " then the provider's state is written)");
     }
 
     /** A {@link PodTraffic} JVM in namespace {@code pod}. */
