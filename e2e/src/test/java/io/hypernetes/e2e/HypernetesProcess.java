@@ -25,8 +25,14 @@ final class HypernetesProcess implements AutoCloseable {
     private boolean ended;
 
     HypernetesProcess(List<String> args) {
+        this(List.of(), args);
+    }
+
+    /** Run under {@code wrapper}, e.g. {@code ip netns exec NS} to run it on another (stand-in) machine. */
+    HypernetesProcess(List<String> wrapper, List<String> args) {
         this.name = "hypernetes " + args.getFirst();
-        List<String> cmd = new ArrayList<>(List.of(Cluster.ROOT.resolve("hypernetes").toString()));
+        List<String> cmd = new ArrayList<>(wrapper);
+        cmd.add(Cluster.ROOT.resolve("hypernetes").toString());
         cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("HYPERNETES_SKIP_BUILD", "1");

@@ -23,11 +23,30 @@ final class Processes {
     record HostNetworking(List<String> links, List<String> namespaces, List<String> nftTables) {
     }
 
+    /**
+     * What Hypernetes holds in the host's networking: links and network namespaces named {@code hn…} (kubestack's,
+     * the VMs' taps) or {@code hy…} (hyperd's bridges), nftables tables named {@code hyper…}. Other programs on the
+     * machine come and go as they like.
+     */
     static HostNetworking hostNetworking() throws Exception {
-        List<String> links = run(List.of("ip", "-o", "link", "show")).lines()
-                .map(l -> l.split(":\\s+", 3)[1].replaceAll("@.*", "")).sorted().toList();
+        HostNetworking all = allHostNetworking();
+        return new HostNetworking(ours(all.links()), ours(all.namespaces()),
+                all.nftTables().stream().filter(t -> t.matches("\\S+ hyper.*")).toList());
+    }
+
+    private static List<String> ours(List<String> names) {
+        return names.stream().filter(n -> n.startsWith("hn") || n.startsWith("hy")).toList();
+    }
+
+    private static HostNetworking allHostNetworking() throws Exception {
+        List<String> links = linkNames(run(List.of("ip", "-o", "link", "show")));
         List<String> namespaces = run(List.of("ip", "netns", "list")).lines().map(l -> l.split("\\s+")[0]).sorted().toList();
         List<String> tables = run(List.of("nft", "list", "tables")).lines().map(l -> l.replaceFirst("^table ", "")).sorted().toList();
         return new HostNetworking(links, namespaces, tables);
+    }
+
+    /** The link names in what {@code ip -o link show} printed, sorted, without their {@code @peer}. */
+    static List<String> linkNames(String ipLinkShow) {
+        return ipLinkShow.lines().map(l -> l.split(":\\s+", 3)[1].replaceAll("@.*", "")).sorted().toList();
     }
 }

@@ -303,10 +303,11 @@ final class PodWorker {
             writeStatus(pod, status(pod, o));
             return null;
         }
+        long started = System.nanoTime();
         TenantNetworks.Plug plug = ctx.networks().plug(pod, network);
         switch (plug) {
             case TenantNetworks.Plug.Plugged p -> {
-                if (networkWait != null || setupFailedAt != null) log.info("pod {}: plugged into network {} ({})", key, network, p.port().ip());
+                log.info("pod {}: plugged into network {} ({}) in {} ms", key, network, p.port().ip(), (System.nanoTime() - started) / 1_000_000);
                 networkWait = null;
                 setupFailedAt = null;
                 ctx.backoff().forget(backoffKey);
