@@ -50,78 +50,41 @@ public final class RecordingProvider implements NetworkProvider {
         long nanos();
 
         /** The call as one line of the journal. */
-        String line();
-    }
-
-    public record CheckTenant(String tenantId, long nanos) implements Call {
-        @Override
-        public String line() {
-            return "checkTenant " + tenantId;
+        default String line() {
+            return switch (this) {
+                case CheckTenant c -> "checkTenant " + c.tenantId();
+                case CreateNetwork c -> "createNetwork " + c.spec().name() + " vni=" + c.spec().vni();
+                case UpdateNetwork c -> "updateNetwork " + c.spec().name() + " vni=" + c.spec().vni();
+                case DeleteNetwork c -> "deleteNetwork " + c.name();
+                case SetupPod c -> "setupPod " + c.spec().uid();
+                case TeardownPod c -> "teardownPod " + c.podUid();
+                case CreateLoadBalancer c -> "createLoadBalancer " + c.lb().network() + " " + c.lb().namespace() + "/" + c.lb().name();
+                case UpdateLoadBalancer c -> "updateLoadBalancer " + c.lb().network() + " " + c.lb().namespace() + "/" + c.lb().name();
+                case DeleteLoadBalancer c -> "deleteLoadBalancer " + c.network() + " " + c.namespace() + "/" + c.name();
+                case SetPeers c -> "setPeers " + c.addresses();
+            };
         }
     }
 
-    public record CreateNetwork(NetworkSpec spec, long nanos) implements Call {
-        @Override
-        public String line() {
-            return "createNetwork " + spec.name() + " vni=" + spec.vni();
-        }
-    }
+    public record CheckTenant(String tenantId, long nanos) implements Call {}
 
-    public record UpdateNetwork(NetworkSpec spec, long nanos) implements Call {
-        @Override
-        public String line() {
-            return "updateNetwork " + spec.name() + " vni=" + spec.vni();
-        }
-    }
+    public record CreateNetwork(NetworkSpec spec, long nanos) implements Call {}
 
-    public record DeleteNetwork(String name, long nanos) implements Call {
-        @Override
-        public String line() {
-            return "deleteNetwork " + name;
-        }
-    }
+    public record UpdateNetwork(NetworkSpec spec, long nanos) implements Call {}
 
-    public record SetupPod(PodPortSpec spec, long nanos) implements Call {
-        @Override
-        public String line() {
-            return "setupPod " + spec.uid();
-        }
-    }
+    public record DeleteNetwork(String name, long nanos) implements Call {}
 
-    public record TeardownPod(String podUid, long nanos) implements Call {
-        @Override
-        public String line() {
-            return "teardownPod " + podUid;
-        }
-    }
+    public record SetupPod(PodPortSpec spec, long nanos) implements Call {}
 
-    public record CreateLoadBalancer(LoadBalancer lb, long nanos) implements Call {
-        @Override
-        public String line() {
-            return "createLoadBalancer " + lb.network() + " " + lb.namespace() + "/" + lb.name();
-        }
-    }
+    public record TeardownPod(String podUid, long nanos) implements Call {}
 
-    public record UpdateLoadBalancer(LoadBalancer lb, long nanos) implements Call {
-        @Override
-        public String line() {
-            return "updateLoadBalancer " + lb.network() + " " + lb.namespace() + "/" + lb.name();
-        }
-    }
+    public record CreateLoadBalancer(LoadBalancer lb, long nanos) implements Call {}
 
-    public record DeleteLoadBalancer(String network, String namespace, String name, long nanos) implements Call {
-        @Override
-        public String line() {
-            return "deleteLoadBalancer " + network + " " + namespace + "/" + name;
-        }
-    }
+    public record UpdateLoadBalancer(LoadBalancer lb, long nanos) implements Call {}
 
-    public record SetPeers(List<String> addresses, long nanos) implements Call {
-        @Override
-        public String line() {
-            return "setPeers " + addresses;
-        }
-    }
+    public record DeleteLoadBalancer(String network, String namespace, String name, long nanos) implements Call {}
+
+    public record SetPeers(List<String> addresses, long nanos) implements Call {}
 
     private static final Set<String> OPERATIONS = Arrays.stream(NetworkProvider.class.getMethods())
             .map(Method::getName).collect(Collectors.toUnmodifiableSet());
