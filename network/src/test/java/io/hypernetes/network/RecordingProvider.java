@@ -261,21 +261,22 @@ public final class RecordingProvider implements NetworkProvider {
     @Override
     public NetworkStatus createNetwork(NetworkSpec spec) throws NetworkException {
         record("createNetwork", new CreateNetwork(spec, System.nanoTime()));
-        if (unavailableNetworks.contains(spec.name())) {
-            throw new NetworkException(NetworkException.Reason.UNAVAILABLE, "ip link: device busy");
-        }
-        if (invalidNetworks.contains(spec.name())) {
-            throw new NetworkException(NetworkException.Reason.INVALID, "subnet default: cidr clashes with the transit range");
-        }
-        networks.put(spec.name(), spec);
-        return status(spec.name());
+        return bringTo(spec, true);
     }
 
     @Override
     public NetworkStatus updateNetwork(NetworkSpec spec) throws NetworkException {
         record("updateNetwork", new UpdateNetwork(spec, System.nanoTime()));
+        return bringTo(spec, false);
+    }
+
+    /** A recorded create or update: the switches' failures, else the Network kept as {@code spec}. */
+    private NetworkStatus bringTo(NetworkSpec spec, boolean create) throws NetworkException {
         if (unavailableNetworks.contains(spec.name())) {
             throw new NetworkException(NetworkException.Reason.UNAVAILABLE, "ip link: device busy");
+        }
+        if (create && invalidNetworks.contains(spec.name())) {
+            throw new NetworkException(NetworkException.Reason.INVALID, "subnet default: cidr clashes with the transit range");
         }
         networks.put(spec.name(), spec);
         return status(spec.name());
