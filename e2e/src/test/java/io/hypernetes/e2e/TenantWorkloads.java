@@ -55,7 +55,7 @@ final class TenantWorkloads {
      */
     static String web(String namespace, String name, String greeting, String node) {
         return pod(namespace, name, node, "{app: web}", "mkdir -p /www && echo '" + greeting + "' > /www/index.html && "
-                + "httpd -p 8080 -h /www && exec nc -ll -p 9000 -e dd of=/dev/null");
+                + "httpd -p 8080 -h /www && exec nc -ll -p 9000 -e dd of=/dev/null bs=64k");
     }
 
     /** A pod that only waits, to run commands in. */
