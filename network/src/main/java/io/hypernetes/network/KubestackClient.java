@@ -7,7 +7,6 @@ import io.hypernetes.network.v1.CheckTenantRequest;
 import io.hypernetes.network.v1.CheckTenantResponse;
 import io.hypernetes.network.v1.Empty;
 import io.hypernetes.network.v1.KubestackGrpc;
-import io.hypernetes.network.v1.LoadBalancerName;
 import io.hypernetes.network.v1.NetworkName;
 import io.hypernetes.network.v1.NetworkRequest;
 import io.hypernetes.network.v1.Peers;
@@ -151,8 +150,13 @@ public final class KubestackClient implements NetworkProvider {
 
     @Override
     public void deleteLoadBalancer(String network, String namespace, String name) throws NetworkException {
-        call(s -> s.deleteLoadBalancer(LoadBalancerName.newBuilder().setNetwork(network).setNamespace(namespace)
-                .setName(name).build()));
+        call(s -> s.deleteLoadBalancer(KubestackMessages.toProto(new LoadBalancerRef(network, namespace, name))));
+    }
+
+    @Override
+    public Collection<LoadBalancerRef> listLoadBalancers(String network) throws NetworkException {
+        return call(s -> s.listLoadBalancers(NetworkName.newBuilder().setName(network).build())).getLoadBalancersList()
+                .stream().map(KubestackMessages::loadBalancerRef).toList();
     }
 
     @Override

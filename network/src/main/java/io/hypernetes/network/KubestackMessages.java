@@ -2,6 +2,7 @@ package io.hypernetes.network;
 
 import io.grpc.Status;
 import io.hypernetes.network.v1.Backend;
+import io.hypernetes.network.v1.LoadBalancerName;
 import io.hypernetes.network.v1.LoadBalancerPort;
 import io.hypernetes.network.v1.LoadBalancerRequest;
 import io.hypernetes.network.v1.Network;
@@ -83,6 +84,14 @@ final class KubestackMessages {
                 .toList();
         return new LoadBalancer(request.getNetwork(), request.getNamespace(), request.getName(), request.getClusterIp(),
                 request.getExternalIpsList(), ports);
+    }
+
+    static LoadBalancerName toProto(LoadBalancerRef ref) {
+        return LoadBalancerName.newBuilder().setNetwork(ref.network()).setNamespace(ref.namespace()).setName(ref.name()).build();
+    }
+
+    static LoadBalancerRef loadBalancerRef(LoadBalancerName name) {
+        return new LoadBalancerRef(name.getNetwork(), name.getNamespace(), name.getName());
     }
 
     static Status.Code code(NetworkException.Reason reason) {

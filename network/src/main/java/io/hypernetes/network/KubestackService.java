@@ -7,6 +7,7 @@ import io.hypernetes.network.v1.CheckTenantResponse;
 import io.hypernetes.network.v1.Empty;
 import io.hypernetes.network.v1.KubestackGrpc;
 import io.hypernetes.network.v1.LoadBalancerName;
+import io.hypernetes.network.v1.LoadBalancerNames;
 import io.hypernetes.network.v1.LoadBalancerPort;
 import io.hypernetes.network.v1.LoadBalancerRequest;
 import io.hypernetes.network.v1.LoadBalancerResponse;
@@ -149,6 +150,18 @@ public final class KubestackService extends KubestackGrpc.KubestackImplBase {
             required("name", request.getName());
             provider.deleteLoadBalancer(request.getNetwork(), request.getNamespace(), request.getName());
             return Empty.getDefaultInstance();
+        });
+    }
+
+    @Override
+    public void listLoadBalancers(NetworkName request, StreamObserver<LoadBalancerNames> response) {
+        answer(response, () -> {
+            required("name", request.getName());
+            LoadBalancerNames.Builder names = LoadBalancerNames.newBuilder();
+            for (LoadBalancerRef ref : provider.listLoadBalancers(request.getName())) {
+                names.addLoadBalancers(KubestackMessages.toProto(ref));
+            }
+            return names.build();
         });
     }
 

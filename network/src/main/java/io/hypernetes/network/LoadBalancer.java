@@ -20,6 +20,11 @@ public record LoadBalancer(String network, String namespace, String name, String
         ports = List.copyOf(ports);
     }
 
+    /** Which load balancer this is: what {@link NetworkProvider#deleteLoadBalancer} takes. */
+    public LoadBalancerRef ref() {
+        return new LoadBalancerRef(network, namespace, name);
+    }
+
     /**
      * @param name     the Service port's name
      * @param protocol TCP or UDP

@@ -58,6 +58,14 @@ public interface NetworkProvider extends AutoCloseable {
     void deleteLoadBalancer(String network, String namespace, String name) throws NetworkException;
 
     /**
+     * The load balancers the Network's router holds, whoever made them. A service proxy remembers what it programmed
+     * only while it runs: after a restart this is how it finds the load balancers of Services deleted while no proxy
+     * ran, to delete them. {@code NOT_FOUND} when this host has no load balancers of the Network to hold (linux: no
+     * router of it here).
+     */
+    Collection<LoadBalancerRef> listLoadBalancers(String network) throws NetworkException;
+
+    /**
      * The other hosts' underlay addresses, for providers that build their own overlay (linux: the VXLAN flood list);
      * the rest ignore it. Replaces the previous set.
      */

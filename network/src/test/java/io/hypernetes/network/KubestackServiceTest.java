@@ -128,7 +128,9 @@ class KubestackServiceTest {
                 new LoadBalancer.Port("http", "TCP", 80, 30080, List.of(new LoadBalancer.Backend("10.9.0.5", 8080)))));
         assertThat(client.createLoadBalancer(lb).ingressIps()).containsExactly("198.51.100.1");
         assertThat(client.updateLoadBalancer(lb).ingressIps()).containsExactly("198.51.100.1");
+        assertThat(client.listLoadBalancers(spec.name())).containsExactly(new LoadBalancerRef(spec.name(), "ns", "web"));
         client.deleteLoadBalancer(spec.name(), "ns", "web");
+        assertThat(client.listLoadBalancers(spec.name())).isEmpty();
         client.setPeers(List.of("192.0.2.7"));
         client.setPeers(List.of());
 
@@ -158,6 +160,14 @@ class KubestackServiceTest {
                 .isEqualTo(NetworkException.Reason.INVALID);
         assertThat(reasonOf(() -> client.createLoadBalancer(new LoadBalancer("nowhere", "ns", "web", "10.96.0.1", List.of(),
                 List.of())))).isEqualTo(NetworkException.Reason.NOT_FOUND);
+        assertThatThrownBy(() -> client.listLoadBalancers("nowhere")).isInstanceOfSatisfying(NetworkException.class, e -> {
+            assertThat(e.reason()).isEqualTo(NetworkException.Reason.NOT_FOUND);
+            assertThat(e.getMessage()).contains("network nowhere");
+        });
+        assertThatThrownBy(() -> client.listLoadBalancers("")).isInstanceOfSatisfying(NetworkException.class, e -> {
+            assertThat(e.reason()).isEqualTo(NetworkException.Reason.INVALID);
+            assertThat(e.getMessage()).isEqualTo("name is required");
+        });
         assertThat(client.getNetwork("nowhere")).isEmpty();
         assertThat(client.podStatus("nobody")).isEmpty();
         client.deleteNetwork("nowhere"); // idempotent

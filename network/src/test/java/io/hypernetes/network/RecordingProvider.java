@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collection;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -25,14 +26,17 @@ import java.util.stream.Collectors;
  * came ({@link #calls()}, {@link #calls(Class)}, {@link #loadBalancerCalls(String)}, {@link #lines(String)}), each
  * also written as one line ({@code setupPod <uid>}, {@code createNetwork net1 vni=3}) to a journal a test may share
  * with other fakes to check the order across them. Reads ({@code getNetwork}, {@code listNetworks},
- * {@code podStatus}) are answered, not recorded.
+ * {@code podStatus}, {@code listLoadBalancers}) are answered, not recorded.
  *
  * <p><b>What it answers.</b> As a provider that did what it was asked: the Networks created (and not deleted) are
  * listed and read back ready, with DNS address {@value #DEFAULT_DNS_ADDRESS} unless {@link #dnsAddress} says
  * otherwise (a Network given a DNS address is read back even if it was never created, as on a network node whose
  * routers another process made); a pod's port is laid out as the linux provider lays it out (bridge
  * {@code hnb<vni>}, the prefix and gateway of the subnet holding the pod's address, MTU 1450, the gateway as the
- * pod's resolver); a load balancer's ingress is what {@link #ingress} set, none by default.
+ * pod's resolver); a load balancer's ingress is what {@link #ingress} set, none by default. The load balancers created
+ * (or {@link #addExistingLoadBalancer existing}) and not deleted, by themselves or with their Network, are listed by
+ * {@code listLoadBalancers} and {@link #loadBalancers()}; a Network it knows nothing of (not created, existing, given
+ * a DNS address, nor holding a load balancer) is NOT_FOUND there.
  *
  * <p><b>Failures.</b> {@link #failNext} fails the next calls before they are recorded, as a kubestack that cannot be
  * reached. The others fail calls the provider got, so those are recorded: {@link #refuseTenant},
@@ -107,6 +111,7 @@ public final class RecordingProvider implements NetworkProvider {
     private final Map<String, Integer> teardownFailures = new ConcurrentHashMap<>();
 
     private final Map<String, List<String>> ingress = new ConcurrentHashMap<>();
+    private final Map<LoadBalancerRef, LoadBalancer> loadBalancers = new ConcurrentHashMap<>();
 
     /** A provider whose journal only it reads. */
     public RecordingProvider() {
@@ -158,6 +163,14 @@ public final class RecordingProvider implements NetworkProvider {
     /** A Network this host has from before, as after a restart: listed and read back, no call recorded. */
     public void addExistingNetwork(NetworkSpec spec) {
         networks.put(spec.name(), spec);
+    }
+
+    /**
+     * A load balancer this host has from before, as after the restart of a service proxy that made it: listed, no
+     * call recorded.
+     */
+    public void addExistingLoadBalancer(LoadBalancer lb) {
+        loadBalancers.put(lb.ref(), lb);
     }
 
     /** What {@code getNetwork(network)} answers as the Network's DNS address. */
@@ -215,6 +228,11 @@ public final class RecordingProvider implements NetworkProvider {
     /** The Networks this host has now (created or existing, not deleted). */
     public Map<String, NetworkSpec> networks() {
         return Map.copyOf(networks);
+    }
+
+    /** The load balancers this host has now (created or existing, not deleted), by what names them. */
+    public Map<LoadBalancerRef, LoadBalancer> loadBalancers() {
+        return Map.copyOf(loadBalancers);
     }
 
     /** Every setup of pod {@code uid} asked, in order. */
@@ -287,6 +305,7 @@ public final class RecordingProvider implements NetworkProvider {
         record("deleteNetwork", new DeleteNetwork(name, System.nanoTime()));
         if (unavailableNetworks.contains(name)) throw new NetworkException(NetworkException.Reason.UNAVAILABLE, "ip netns: busy");
         networks.remove(name);
+        loadBalancers.keySet().removeIf(ref -> ref.network().equals(name));
     }
 
     @Override
@@ -364,18 +383,32 @@ public final class RecordingProvider implements NetworkProvider {
     @Override
     public LoadBalancerStatus createLoadBalancer(LoadBalancer lb) throws NetworkException {
         record("createLoadBalancer", new CreateLoadBalancer(lb, System.nanoTime()));
+        loadBalancers.put(lb.ref(), lb);
         return new LoadBalancerStatus(ingress.getOrDefault(lb.namespace() + "/" + lb.name(), List.of()));
     }
 
     @Override
     public LoadBalancerStatus updateLoadBalancer(LoadBalancer lb) throws NetworkException {
         record("updateLoadBalancer", new UpdateLoadBalancer(lb, System.nanoTime()));
+        loadBalancers.put(lb.ref(), lb);
         return new LoadBalancerStatus(ingress.getOrDefault(lb.namespace() + "/" + lb.name(), List.of()));
     }
 
     @Override
     public void deleteLoadBalancer(String network, String namespace, String name) throws NetworkException {
         record("deleteLoadBalancer", new DeleteLoadBalancer(network, namespace, name, System.nanoTime()));
+        loadBalancers.remove(new LoadBalancerRef(network, namespace, name));
+    }
+
+    @Override
+    public Collection<LoadBalancerRef> listLoadBalancers(String network) throws NetworkException {
+        allow("listLoadBalancers");
+        List<LoadBalancerRef> held = loadBalancers.keySet().stream().filter(ref -> ref.network().equals(network))
+                .sorted(Comparator.comparing(LoadBalancerRef::namespace).thenComparing(LoadBalancerRef::name)).toList();
+        if (held.isEmpty() && !networks.containsKey(network) && !dnsAddresses.containsKey(network)) {
+            throw new NetworkException(NetworkException.Reason.NOT_FOUND, "fake: network " + network + " is not here");
+        }
+        return held;
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.hypernetes.network.linux;
 
 import io.hypernetes.network.LoadBalancer;
+import io.hypernetes.network.LoadBalancerRef;
 import io.hypernetes.network.LoadBalancerStatus;
 import io.hypernetes.network.NetworkException;
 import io.hypernetes.network.NetworkProvider;
@@ -256,6 +257,25 @@ public final class LinuxProvider implements NetworkProvider {
                 return;
             }
             replaceRules(spec, next, Set.copyOf(lb.externalIps()), Set.of());
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * From the state, which holds every load balancer this host was asked for and not yet asked to delete (so also
+     * after a restart). NOT_FOUND for a Network routed elsewhere or nowhere, as {@link #createLoadBalancer} answers.
+     */
+    @Override
+    public Collection<LoadBalancerRef> listLoadBalancers(String network) throws NetworkException {
+        lock.lock();
+        try {
+            List<LoadBalancer> held = state.loadBalancersOf(network);
+            if (held.isEmpty() && !state.routers().containsKey(network)) {
+                throw new NetworkException(NetworkException.Reason.NOT_FOUND, "network " + network
+                        + " has no router on this host: it holds no load balancers here");
+            }
+            return held.stream().map(LoadBalancer::ref).toList();
         } finally {
             lock.unlock();
         }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.hypernetes.network.LoadBalancer;
+import io.hypernetes.network.LoadBalancerRef;
 import io.hypernetes.network.NetworkException;
 import io.hypernetes.network.NetworkSpec;
 import io.hypernetes.network.NetworkStatus;
@@ -216,6 +217,58 @@ class LinuxProviderTest {
         assertThatThrownBy(() -> provider.createLoadBalancer(new LoadBalancer("no-such", "ns", "x", "10.96.0.21", List.of(),
                 List.of())))
                 .isInstanceOfSatisfying(NetworkException.class, e -> assertThat(e.reason()).isEqualTo(NetworkException.Reason.NOT_FOUND));
+    }
+
+    @Test
+    void loadBalancersAreListedPerNetworkAlsoAfterARestart() throws Exception {
+        NetworkSpec a = network("list-a", 181, "10.0.0.0/24", "10.0.0.1");
+        NetworkSpec b = network("list-b", 182, "10.0.0.0/24", "10.0.0.1");
+        provider.createNetwork(a);
+        provider.createNetwork(b);
+        assertThat(provider.listLoadBalancers("list-a")).as("a router without Services").isEmpty();
+        for (String name : List.of("web", "db")) {
+            provider.createLoadBalancer(new LoadBalancer("list-a", "ns1", name, "10.96.0." + (name.equals("web") ? 40 : 41),
+                    List.of(), List.of(new LoadBalancer.Port("p", "TCP", 80, 0, List.of()))));
+        }
+        provider.createLoadBalancer(new LoadBalancer("list-a", "ns2", "web", "10.96.0.42", List.of(),
+                List.of(new LoadBalancer.Port("p", "TCP", 80, 0, List.of()))));
+        // the same namespace and name in the other tenant's Network is that Network's own
+        provider.createLoadBalancer(new LoadBalancer("list-b", "ns1", "web", "10.96.0.40", List.of(),
+                List.of(new LoadBalancer.Port("p", "TCP", 80, 0, List.of()))));
+        assertThat(provider.listLoadBalancers("list-a")).containsExactly(new LoadBalancerRef("list-a", "ns1", "db"),
+                new LoadBalancerRef("list-a", "ns1", "web"), new LoadBalancerRef("list-a", "ns2", "web"));
+        assertThat(provider.listLoadBalancers("list-b")).containsExactly(new LoadBalancerRef("list-b", "ns1", "web"));
+
+        // what a service proxy started after its Service was deleted finds, and deletes by the listed name
+        var before = provider.listLoadBalancers("list-a");
+        provider = new LinuxProvider(LinuxConfig.defaults(stateDir).withPrefix(PREFIX).withHostNamespace(host.name));
+        assertThat(provider.listLoadBalancers("list-a")).isEqualTo(before);
+        LoadBalancerRef stale = provider.listLoadBalancers("list-a").iterator().next();
+        provider.deleteLoadBalancer(stale.network(), stale.namespace(), stale.name());
+        assertThat(provider.listLoadBalancers("list-a")).doesNotContain(stale).hasSize(2);
+        assertThat(Netns.run("ip", "netns", "exec", PREFIX + "r-181", "nft", "list", "table", "ip", "hypernetes")
+                .check().out()).as("the router's rules")
+                .doesNotContain("10.96.0.41").contains("10.96.0.40", "10.96.0.42");
+
+        for (String unknown : List.of("no-such", "", "list-a ")) {
+            assertThatThrownBy(() -> provider.listLoadBalancers(unknown)).as("'%s'", unknown)
+                    .isInstanceOfSatisfying(NetworkException.class, e -> {
+                        assertThat(e.reason()).isEqualTo(NetworkException.Reason.NOT_FOUND);
+                        assertThat(e.getMessage()).contains("network " + unknown + " has no router");
+                    });
+        }
+        // a compute node holds a Network's segment for its pods, never its load balancers
+        NetworkSpec podsOnly = network("list-pods", 183, "10.1.0.0/24", "10.1.0.1");
+        pod(podsOnly, "l1", "10.1.0.5");
+        assertThat(provider.listNetworks()).contains("list-pods");
+        assertThatThrownBy(() -> provider.listLoadBalancers("list-pods")).isInstanceOfSatisfying(NetworkException.class,
+                e -> assertThat(e.reason()).isEqualTo(NetworkException.Reason.NOT_FOUND));
+
+        provider.deleteNetwork("list-a");
+        assertThatThrownBy(() -> provider.listLoadBalancers("list-a")).as("gone with its Network")
+                .isInstanceOfSatisfying(NetworkException.class,
+                        e -> assertThat(e.reason()).isEqualTo(NetworkException.Reason.NOT_FOUND));
+        assertThat(provider.listLoadBalancers("list-b")).hasSize(1);
     }
 
     @Test
