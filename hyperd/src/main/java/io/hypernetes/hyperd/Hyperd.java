@@ -30,8 +30,9 @@ import org.slf4j.LoggerFactory;
  *
  * <p>What it keeps in {@link Config#stateDir()}: {@code guest/} the initramfs built from this build's hyperstart and
  * the host kernel's modules; {@code images/} the image store; {@code sandboxes/<id>/} each pod's record, VM, logs;
- * {@code pool/} pre-booted VMs; {@code network/} address assignments. VMs outlive hyperd: a new hyperd on the same
- * state directory reattaches to them.
+ * {@code pool/} pre-booted VMs; {@code network/} address assignments; {@code hyperd.lock}, held while a hyperd has the
+ * directory open ({@link StateLock}: one hyperd per directory). VMs outlive hyperd: a new hyperd on the same state
+ * directory reattaches to them.
  */
 public final class Hyperd implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Hyperd.class);
@@ -80,7 +81,10 @@ public final class Hyperd implements AutoCloseable {
 
     private final String description;
 
-    private Hyperd(ImageStore images, DefaultNetwork network, VmPool pool, PodVms pods, String description) {
+    private final StateLock lock;
+
+    private Hyperd(StateLock lock, ImageStore images, DefaultNetwork network, VmPool pool, PodVms pods, String description) {
+        this.lock = lock;
         this.description = description;
         this.images = images;
         this.network = network;
@@ -92,6 +96,16 @@ public final class Hyperd implements AutoCloseable {
     public static Hyperd open(Config config) throws IOException {
         Path state = config.stateDir().toAbsolutePath();
         Files.createDirectories(state);
+        StateLock lock = StateLock.acquire(state);
+        try {
+            return open(config, state, lock);
+        } catch (IOException | RuntimeException e) {
+            lock.close();
+            throw e;
+        }
+    }
+
+    private static Hyperd open(Config config, Path state, StateLock lock) throws IOException {
         GuestKernel kernel = config.kernel().map(GuestKernel::of).or(GuestKernel::find).orElseThrow(() -> new IOException(
                 "no guest kernel: no /boot/vmlinuz-* with modules in /lib/modules (apt-get install linux-image-cloud-amd64)"));
         Path initramfs = initramfs(state.resolve("guest"), kernel);
@@ -103,7 +117,7 @@ public final class Hyperd implements AutoCloseable {
         VmPool pool = new VmPool(vmConfig, config.poolSize(), VmShape.forPod(0, 0), VmPool.Nics.of(network), PodVms.READY).start();
         PodVms pods = new PodVms(state, vmConfig, pool, network, images);
         pods.restore();
-        Hyperd hyperd = new Hyperd(images, network, pool, pods, accelerator.accelerator() + " (" + accelerator.reason()
+        Hyperd hyperd = new Hyperd(lock, images, network, pool, pods, accelerator.accelerator() + " (" + accelerator.reason()
                 + "), guest kernel " + kernel.version() + ", pool of " + config.poolSize() + ", pods on " + config.podCidr() + " via " + config.bridge());
         log.info("hyperd: {}", hyperd.description);
         return hyperd;
@@ -167,6 +181,7 @@ public final class Hyperd implements AutoCloseable {
         } catch (IOException e) {
             log.warn("removing bridge: {}", e.getMessage());
         }
+        lock.close();
     }
 
     /** Waits until the pool holds {@code count} ready VMs (at most 3 minutes): benchmarks measure pool starts. */
@@ -183,5 +198,6 @@ public final class Hyperd implements AutoCloseable {
     public void close() {
         pool.leave();
         pods.close();
+        lock.close();
     }
 }
