@@ -11,11 +11,13 @@ import io.hypernetes.client.informer.InformerFactory;
 import io.hypernetes.client.informer.ResourceEventHandler;
 import io.hypernetes.client.work.WorkQueue;
 import io.hypernetes.network.LoadBalancer;
+import io.hypernetes.network.LoadBalancerRef;
 import io.hypernetes.network.LoadBalancerStatus;
 import io.hypernetes.network.NetworkException;
 import io.hypernetes.network.NetworkProvider;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,8 +52,15 @@ import org.slf4j.LoggerFactory;
  * Service the ingress IPs the provider answers are written into {@code status.loadBalancer.ingress} when they
  * differ.
  *
- * <p><b>Restart gap.</b> The proxy remembers what it programmed only in memory, and the SPI cannot list load
- * balancers, so a Service deleted while no proxy ran keeps its load balancer until its Network is deleted.
+ * <p><b>After a restart.</b> The proxy remembers what it programmed only in memory, so a Service deleted while no
+ * proxy ran ({@code hypernetes up} stopped, Service deleted, {@code up} again) would keep its load balancer — router
+ * DNAT, node port, external-IP routes — until its Network goes. So each Active Network is <em>swept</em>: its Network
+ * key (a bare name; Service keys are {@code ns/name}) is queued by the Network's add event once the caches have
+ * synced, and again whenever the Network becomes Active. A sweep asks {@link NetworkProvider#listLoadBalancers} and
+ * marks each load balancer no Service accounts for — no Service of that name, or one whose namespace is on no Active
+ * Network, or on another one — as a <em>leftover</em> and queues that Service's key; the Service's own reconcile then
+ * deletes it, after checking the cache again, so a sweep never races the Service's create. There is no periodic
+ * sweep: while the proxy runs, it deletes what it made itself.
  */
 public final class ServiceProxy implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ServiceProxy.class);
@@ -71,8 +80,12 @@ public final class ServiceProxy implements AutoCloseable {
         }
     }
 
-    /** What the proxy has done since it started, for metrics and tests. */
-    public record Stats(long creates, long updates, long deletes, long failures, long statusWrites) {}
+    /**
+     * What the proxy has done since it started, for metrics and tests.
+     *
+     * @param leftovers load balancers found by a sweep with no Service accounting for them, and deleted
+     */
+    public record Stats(long creates, long updates, long deletes, long failures, long statusWrites, long leftovers) {}
 
     /** A load balancer as last programmed, with the provider's answer. */
     private record Programmed(LoadBalancer lb, LoadBalancerStatus status) {}
@@ -86,12 +99,15 @@ public final class ServiceProxy implements AutoCloseable {
     private final WorkQueue queue;
     private final Config config;
     private final Map<String, Programmed> programmed = new ConcurrentHashMap<>();
+    /** Load balancers a sweep found without a Service; their Service keys are queued to delete them. */
+    private final Set<LoadBalancerRef> leftovers = ConcurrentHashMap.newKeySet();
     private final List<Informer.Registration> registrations = new ArrayList<>();
     private final AtomicLong creates = new AtomicLong();
     private final AtomicLong updates = new AtomicLong();
     private final AtomicLong deletes = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong statusWrites = new AtomicLong();
+    private final AtomicLong leftoversDeleted = new AtomicLong();
     private volatile Thread starter;
 
     private ServiceProxy(InformerFactory factory, NetworkProvider provider, Config config) {
@@ -171,6 +187,7 @@ public final class ServiceProxy implements AutoCloseable {
     }
 
     private void networkChanged(ObjectNode net) {
+        if (isActive(net)) queue.add(Meta.name(net)); // sweep it
         for (ObjectNode ns : namespaces.byIndex(BY_NETWORK, Meta.name(net))) namespaceChanged(ns);
         programmed.forEach((k, p) -> {
             if (p.lb().network().equals(Meta.name(net))) queue.add(k);
@@ -179,26 +196,37 @@ public final class ServiceProxy implements AutoCloseable {
 
     /** What the proxy has done since it started. */
     public Stats stats() {
-        return new Stats(creates.get(), updates.get(), deletes.get(), failures.get(), statusWrites.get());
+        return new Stats(creates.get(), updates.get(), deletes.get(), failures.get(), statusWrites.get(), leftoversDeleted.get());
     }
 
     private void sync(String key) throws NetworkException {
         String[] nsName = WorkQueue.split(key);
+        if (nsName[0].isEmpty()) {
+            sweep(nsName[1]);
+            return;
+        }
         String ns = nsName[0];
         String name = nsName[1];
         Optional<ObjectNode> svc = services.get(ns, name);
-        Optional<String> network = svc.flatMap(s -> activeNetwork(ns));
-        Optional<LoadBalancer> want = network.flatMap(n -> loadBalancer(n, svc.get(), endpoints.get(ns, name).orElse(null)));
+        Optional<LoadBalancer> want = wanted(ns, name, svc);
         Programmed have = programmed.get(key);
+        // leftovers first: one may hold the node port the Service's load balancer in its new Network needs
+        for (LoadBalancerRef left : List.copyOf(leftovers)) {
+            if (!left.namespace().equals(ns) || !left.name().equals(name)) continue;
+            boolean wantedThere = want.map(lb -> lb.network().equals(left.network())).orElse(false);
+            boolean programmedThere = have != null && have.lb().network().equals(left.network()); // deleted below if need be
+            if (!wantedThere && !programmedThere) {
+                delete(left);
+                leftoversDeleted.incrementAndGet();
+                log.info("service {}: leftover load balancer deleted from network {} ({})", key, left.network(),
+                        svc.isEmpty() ? "no such service: deleted while no proxy ran"
+                                : want.map(lb -> "the service's load balancer is in network " + lb.network())
+                                        .orElse("the service needs none: its namespace is on no active network, or it is ExternalName"));
+            }
+            leftovers.remove(left);
+        }
         if (have != null && (want.isEmpty() || !want.get().network().equals(have.lb().network()))) {
-            call(() -> {
-                try {
-                    provider.deleteLoadBalancer(have.lb().network(), ns, name);
-                } catch (NetworkException e) {
-                    if (e.reason() != NetworkException.Reason.NOT_FOUND) throw e; // its Network went with it
-                }
-                return null;
-            });
+            delete(have.lb().ref());
             deletes.incrementAndGet();
             log.info("service {}: load balancer deleted from network {} ({})", key, have.lb().network(),
                     svc.isEmpty() ? "service deleted" : "namespace not on an active network");
@@ -226,6 +254,58 @@ public final class ServiceProxy implements AutoCloseable {
         if ("LoadBalancer".equals(svc.get().path("spec").path("type").asText())) writeIngress(svc.get(), status.ingressIps());
     }
 
+    /**
+     * Marks the load balancers of Active {@code network} that no Service accounts for as leftovers, and queues their
+     * Services' keys: {@link #sync} decides, against the cache as it is then.
+     */
+    private void sweep(String network) throws NetworkException {
+        if (!networks.get(null, network).map(ServiceProxy::isActive).orElse(false)) return;
+        Collection<LoadBalancerRef> held;
+        try {
+            held = provider.listLoadBalancers(network);
+        } catch (NetworkException e) {
+            if (e.reason() == NetworkException.Reason.NOT_FOUND) { // no router of it (yet): nothing left in it either
+                log.debug("network {}: the provider holds no load balancers of it ({})", network, e.getMessage());
+                return;
+            }
+            failures.incrementAndGet();
+            throw e;
+        } catch (RuntimeException e) {
+            failures.incrementAndGet();
+            throw e;
+        }
+        int found = 0;
+        for (LoadBalancerRef lb : held) {
+            if (!lb.network().equals(network) || lb.namespace().isEmpty() || lb.name().isEmpty()) {
+                log.warn("network {}: the provider listed {}, which is no Service's load balancer in it; left alone", network, lb);
+                continue;
+            }
+            boolean accounted = wanted(lb.namespace(), lb.name(), services.get(lb.namespace(), lb.name()))
+                    .map(want -> want.network().equals(network)).orElse(false);
+            if (accounted) continue;
+            leftovers.add(lb);
+            queue.add(WorkQueue.key(lb.namespace(), lb.name()));
+            found++;
+        }
+        log.debug("network {}: {} load balancers, {} without a service", network, held.size(), found);
+    }
+
+    /** The load balancer the Service {@code ns/name} needs now, in its namespace's Active Network. */
+    private Optional<LoadBalancer> wanted(String ns, String name, Optional<ObjectNode> svc) {
+        return svc.flatMap(s -> activeNetwork(ns)).flatMap(n -> loadBalancer(n, svc.get(), endpoints.get(ns, name).orElse(null)));
+    }
+
+    private void delete(LoadBalancerRef lb) throws NetworkException {
+        call(() -> {
+            try {
+                provider.deleteLoadBalancer(lb.network(), lb.namespace(), lb.name());
+            } catch (NetworkException e) {
+                if (e.reason() != NetworkException.Reason.NOT_FOUND) throw e; // its Network went with it
+            }
+            return null;
+        });
+    }
+
     private interface ProviderCall<T> {
         T call() throws NetworkException;
     }
@@ -245,7 +325,11 @@ public final class ServiceProxy implements AutoCloseable {
         return namespaces.get(null, ns)
                 .map(n -> n.path("spec").path("network").asText(""))
                 .filter(n -> !n.isEmpty())
-                .filter(n -> networks.get(null, n).map(net -> net.path("status").path("phase").asText().equals("Active")).orElse(false));
+                .filter(n -> networks.get(null, n).map(ServiceProxy::isActive).orElse(false));
+    }
+
+    private static boolean isActive(JsonNode network) {
+        return network.path("status").path("phase").asText().equals("Active");
     }
 
     private static String describe(LoadBalancer lb) {

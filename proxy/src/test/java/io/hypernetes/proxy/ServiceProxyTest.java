@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.hypernetes.network.LoadBalancer;
 import io.hypernetes.network.LoadBalancer.Backend;
 import io.hypernetes.network.LoadBalancer.Port;
+import io.hypernetes.network.LoadBalancerRef;
 import io.hypernetes.network.RecordingProvider;
 import io.hypernetes.network.RecordingProvider.Call;
 import io.hypernetes.network.RecordingProvider.CreateLoadBalancer;
@@ -28,6 +29,7 @@ class ServiceProxyTest {
     static Cluster cluster;
     static RecordingProvider provider;
     static ServiceProxy proxy;
+    static final String[] PROXY_CALLS = {"createLoadBalancer", "updateLoadBalancer", "deleteLoadBalancer", "listLoadBalancers"};
 
     @BeforeAll
     static void start() throws Exception {
@@ -35,7 +37,7 @@ class ServiceProxyTest {
         cluster.network("net-a", Cluster.TENANT_A, "Active");
         cluster.network("net-b", Cluster.TENANT_B, "Active");
         provider = new RecordingProvider()
-                .only("the service proxy", "createLoadBalancer", "updateLoadBalancer", "deleteLoadBalancer");
+                .only("the service proxy", PROXY_CALLS);
         proxy = ServiceProxy.start(cluster.informers, provider,
                 new ServiceProxy.Config(2, Duration.ofMillis(50), Duration.ofSeconds(1)));
     }
@@ -233,6 +235,56 @@ class ServiceProxyTest {
         cluster.create("p5-marker", "services", "{apiVersion: v1, kind: Service, metadata: {name: m}, spec: {ports: [{port: 1}]}}");
         awaitCall("p5-marker", 0, CreateLoadBalancer.class);
         assertThat(provider.loadBalancerCalls("p5")).hasSize(1);
+    }
+
+    @Test
+    void loadBalancersLeftFromBeforeTheStartAreDeletedThoseOfServicesKept() throws Exception {
+        // the API as a proxy that starts now finds it
+        cluster.network("net-s", Cluster.TENANT_A, "Active");
+        cluster.network("net-t", Cluster.TENANT_A, "Terminating");
+        cluster.namespace("p8", "net-s");
+        JsonNode kept = cluster.create("p8", "services", "{apiVersion: v1, kind: Service, metadata: {name: kept}, spec: {ports: [{port: 80}]}}");
+        cluster.create("p8", "services", """
+                {apiVersion: v1, kind: Service, metadata: {name: renamed}, spec: {type: ExternalName, externalName: example.com}}""");
+        // and the provider as the previous proxy left it
+        RecordingProvider leftBehind = new RecordingProvider().only("the restarted service proxy", PROXY_CALLS);
+        LoadBalancer keptLb = new LoadBalancer("net-s", "p8", "kept", kept.at("/spec/clusterIP").asText(), List.of(),
+                List.of(new Port("", "TCP", 80, 0, List.of())));
+        leftBehind.addExistingLoadBalancer(keptLb);
+        leftBehind.addExistingLoadBalancer(leftover("net-s", "p8", "gone")); // its Service deleted while no proxy ran
+        leftBehind.addExistingLoadBalancer(leftover("net-s", "p8", "renamed")); // its Service now ExternalName: needs none
+        leftBehind.addExistingLoadBalancer(leftover("net-b", "p8", "kept")); // its namespace made again on net-s since
+        leftBehind.addExistingLoadBalancer(leftover("net-t", "p8", "gone")); // a Network not Active: not swept
+
+        // one worker takes keys in the order they came, so a Service created after the deletes is reconciled after
+        // every key the sweeps queued: nothing is left to delete after its create
+        try (ServiceProxy restarted = ServiceProxy.start(cluster.informers, leftBehind,
+                new ServiceProxy.Config(1, Duration.ofMillis(50), Duration.ofSeconds(1)))) {
+            await("three leftovers deleted", () -> restarted.stats().leftovers() == 3);
+            cluster.namespace("p8-marker", "net-s");
+            cluster.create("p8-marker", "services", "{apiVersion: v1, kind: Service, metadata: {name: m}, spec: {ports: [{port: 1}]}}");
+            await("the marker programmed", () -> !leftBehind.loadBalancerCalls("p8-marker").isEmpty());
+
+            assertThat(leftBehind.lines("deleteLoadBalancer")).containsExactlyInAnyOrder("deleteLoadBalancer net-s p8/gone",
+                    "deleteLoadBalancer net-s p8/renamed", "deleteLoadBalancer net-b p8/kept");
+            // (the other tests' Services are this proxy's to create too)
+            assertThat(leftBehind.loadBalancers().keySet()).filteredOn(ref -> ref.namespace().startsWith("p8"))
+                    .containsExactlyInAnyOrder(keptLb.ref(),
+                    new LoadBalancerRef("net-t", "p8", "gone"), new LoadBalancerRef("net-s", "p8-marker", "m"));
+            assertThat(leftBehind.loadBalancers().get(keptLb.ref())).isEqualTo(keptLb);
+            assertThat(restarted.stats().deletes()).as("no Service's load balancer deleted").isZero();
+
+            // a Network turning Active is swept then
+            cluster.phase("net-t", "Active");
+            await("net-t's leftover deleted", () -> !leftBehind.loadBalancers().containsKey(new LoadBalancerRef("net-t", "p8", "gone")));
+            assertThat(restarted.stats().leftovers()).isEqualTo(4);
+            assertThat(leftBehind.loadBalancers()).containsKey(keptLb.ref());
+        }
+    }
+
+    private static LoadBalancer leftover(String network, String namespace, String name) {
+        return new LoadBalancer(network, namespace, name, "10.96.200.1", List.of("192.0.2.99"),
+                List.of(new Port("", "TCP", 80, 30999, List.of(new Backend("10.0.0.99", 80)))));
     }
 
     private static String networkOf(String namespace) {
