@@ -133,13 +133,23 @@ public final class ApiException extends HttpError {
         return new ApiException(504, "Timeout", message, null);
     }
 
+    /**
+     * A cause's message without its field, as Kubernetes' {@code field.Error.ErrorBody()}: kubectl prints each cause
+     * as {@code field: message}, so a message that repeated the field would show it twice.
+     */
+    private static String body(FieldError e) {
+        String m = e.message();
+        String prefix = e.field() + ": ";
+        return m.startsWith(prefix) ? m.substring(prefix.length()) : m;
+    }
+
     /** 422 Invalid: {@code Pod "x" is invalid: [spec.containers[0].image: Required value, ...]}, one cause per field. */
     public static ApiException invalid(ResourceType type, String name, List<FieldError> errors) {
         ObjectNode d = details(name, type.group(), type);
         d.put("kind", type.kind());
         ArrayNode causes = d.putArray("causes");
         for (FieldError e : errors) {
-            causes.addObject().put("reason", e.type().reason).put("message", e.message()).put("field", e.field());
+            causes.addObject().put("reason", e.type().reason).put("message", body(e)).put("field", e.field());
         }
         String list = errors.size() == 1
                 ? errors.getFirst().message()

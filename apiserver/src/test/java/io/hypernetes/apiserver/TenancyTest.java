@@ -5,28 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.hypernetes.api.json.Json;
-import io.hypernetes.apiserver.auth.InProcessTokenValidator;
 import io.hypernetes.apiserver.authz.Tenancy;
 import io.hypernetes.client.KubeClient;
-import io.hypernetes.identity.AuthRequest;
-import io.hypernetes.identity.Domain;
 import io.hypernetes.identity.Identity;
 import io.hypernetes.identity.Project;
-import io.hypernetes.identity.Role;
-import io.hypernetes.identity.RoleAssignment;
-import io.hypernetes.identity.Scope;
-import io.hypernetes.identity.User;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,62 +36,25 @@ class TenancyTest {
     static KubeClient unscoped;
     static KubeClient ada;   // Keystone admin, in alpha
 
+    static Tenants tenants;
+
     @BeforeAll
     static void start() {
-        AtomicReference<Identity> made = new AtomicReference<>();
-        AtomicReference<Path> dir = new AtomicReference<>();
-        cluster = TestCluster.start(store -> {
-            try {
-                Path d = java.nio.file.Files.createTempDirectory("hypernetes-tenancy-identity");
-                dir.set(d);
-                made.set(Identity.open(store, d, Clock.systemUTC()));
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
-            }
-            return new InProcessTokenValidator(made.get());
-        });
-        identity = made.get();
-        var directory = identity.directory();
-        directory.createDomain(new Domain(Domain.DEFAULT_ID, Domain.DEFAULT_NAME, "", true));
-        alpha = directory.createProject(Project.of("alpha", Domain.DEFAULT_ID, ""));
-        beta = directory.createProject(Project.of("beta", Domain.DEFAULT_ID, ""));
-        Role member = directory.createRole(Role.of("member"));
-        Role reader = directory.createRole(Role.of("reader"));
-        Role admin = directory.createRole(Role.of("admin"));
-        alice = client(user("alice", member, alpha), alpha);
-        bob = client(user("bob", member, beta), beta);
-        rita = client(user("rita", reader, alpha), alpha);
-        unscoped = client("alice", null);
-        ada = client(user("ada", admin, alpha), alpha);
+        tenants = Tenants.start();
+        cluster = tenants.cluster;
+        identity = tenants.identity;
+        alpha = tenants.project("alpha");
+        beta = tenants.project("beta");
+        alice = tenants.client(tenants.user("alice", tenants.member, alpha), alpha);
+        bob = tenants.client(tenants.user("bob", tenants.member, beta), beta);
+        rita = tenants.client(tenants.user("rita", tenants.reader, alpha), alpha);
+        unscoped = tenants.client("alice", null);
+        ada = tenants.client(tenants.user("ada", tenants.admin, alpha), alpha);
     }
 
     @AfterAll
     static void stop() {
-        for (KubeClient c : List.of(alice, bob, rita, unscoped, ada)) c.close();
-        cluster.close();
-    }
-
-    private static String user(String name, Role role, Project project) {
-        User u = identity.directory().createUser(User.of(name, Domain.DEFAULT_ID, identity.passwords().hash(name + "-secret-1")));
-        identity.directory().grant(new RoleAssignment(role.id(), u.id(), Scope.project(project.id())));
-        return name;
-    }
-
-    /** A client that presents {@code name}'s Keystone token (scoped to {@code project}, or unscoped) and no certificate. */
-    private static KubeClient client(String name, Project project) {
-        var scope = project == null ? null : new AuthRequest.ProjectRef.ById(project.id());
-        String token = identity.authenticator().authenticate(new AuthRequest(new AuthRequest.Password(
-                new AuthRequest.UserRef.ByName(name, new AuthRequest.DomainRef.ById(Domain.DEFAULT_ID)), name + "-secret-1"), scope),
-                "127.0.0.1").token();
-        try {
-            ObjectNode config = (ObjectNode) Json.YAML.readTree(cluster.server.kubeconfig().toFile());
-            for (JsonNode u : config.path("users")) ((ObjectNode) u.path("user")).removeAll().put("token", token);
-            Path file = cluster.dataDir.resolve(name + "-" + (project == null ? "unscoped" : project.name()) + ".kubeconfig");
-            Json.YAML.writeValue(file.toFile(), config);
-            return KubeClient.fromKubeconfig(file);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
+        tenants.close();
     }
 
     private static JsonNode created(KubeClient c, String path, ObjectNode obj) {

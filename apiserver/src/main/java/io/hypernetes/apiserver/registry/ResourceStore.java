@@ -300,6 +300,7 @@ public final class ResourceStore {
             if (generated) meta.put("name", Meta.text(obj, "generateName") + randomSuffix());
             List<FieldError> errors = rules.validateCreate(type, obj);
             if (!errors.isEmpty()) throw ApiException.invalid(type, Meta.name(obj), errors);
+            strategy.admit(obj, com.fasterxml.jackson.databind.node.MissingNode.getInstance(), store);
             if (dryRun) {
                 // taken is taken, whoever holds the name: the dry run answers what the create would
                 if (store.get(key(namespace, Meta.name(obj))).isPresent()) throw ApiException.alreadyExists(type, Meta.name(obj));
@@ -422,6 +423,7 @@ public final class ResourceStore {
             if (next.equals(old)) return old;
             boolean finished = Meta.deleting(next) && !Meta.hasFinalizers(next) && !pendingSpecFinalizers(next)
                     && next.path("metadata").path("deletionGracePeriodSeconds").asLong(0) == 0;
+            if (!finished) strategy.admit(next, old, store);
             if (dryRun) return next;
             // what the update newly takes is reserved before the write and given back if the write does not happen
             Runnable unreserve = finished ? () -> {} : strategy.reserveUpdate(next, old, store);

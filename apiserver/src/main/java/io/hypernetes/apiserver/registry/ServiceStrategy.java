@@ -29,12 +29,17 @@ import java.util.Set;
  * <p>Ranges: 10.96.0.0/12 for cluster IPs (Kubernetes' default; Hypernetes' tenant networks give services their
  * per-tenant reachability later), 30000–32767 for node ports. An allocation left behind by a crash between
  * reservation and write stays taken; a repair loop is future work.
+ *
+ * <p>External addresses ({@code spec.externalIPs}, a LoadBalancer's {@code spec.loadBalancerIP}) are admitted and
+ * claimed per tenant by {@link ExternalIps}, in the same reserve-before-write, give-back-if-not-written steps.
  */
 final class ServiceStrategy extends Strategy {
     static final String IP_PREFIX = "/registry/allocations/serviceips/";
     static final String PORT_PREFIX = "/registry/allocations/nodeports/";
     private static final int RANGE_BASE = (10 << 24) | (96 << 16);
     private static final int RANGE_SIZE = 1 << 20;
+    /** The cluster IP range, 10.96.0.0/12. */
+    static final Ipv4Block RANGE = new Ipv4Block(RANGE_BASE, 32 - Integer.numberOfTrailingZeros(RANGE_SIZE));
     private static final int NODE_PORT_MIN = 30000;
     private static final int NODE_PORT_MAX = 32767;
     private static final int ATTEMPTS = 64;
@@ -43,6 +48,11 @@ final class ServiceStrategy extends Strategy {
 
     ServiceStrategy() {
         super(ResourceTypes.SERVICES);
+    }
+
+    @Override
+    void admit(ObjectNode svc, JsonNode old, Store store) {
+        ExternalIps.admit(svc, old, store);
     }
 
     @Override
@@ -95,7 +105,11 @@ final class ServiceStrategy extends Strategy {
                     i++;
                 }
             }
-            return unreserve;
+            Runnable unclaim = ExternalIps.claim(svc, old, store);
+            return () -> {
+                unclaim.run();
+                unreserve.run();
+            };
         } catch (RuntimeException e) {
             unreserve.run();
             throw e;
@@ -106,6 +120,7 @@ final class ServiceStrategy extends Strategy {
     void release(JsonNode svc, Store store) {
         byte[] owner = owner(svc);
         for (String key : reserved(svc)) unreserve(store, key, owner);
+        ExternalIps.release(MissingNode.getInstance(), svc, store);
     }
 
     @Override
@@ -113,6 +128,7 @@ final class ServiceStrategy extends Strategy {
         Set<String> kept = reserved(svc);
         byte[] owner = owner(svc);
         for (String key : reserved(old)) if (!kept.contains(key)) unreserve(store, key, owner);
+        ExternalIps.release(svc, old, store);
     }
 
     /** The allocation keys a stored Service holds (none for a missing node). */

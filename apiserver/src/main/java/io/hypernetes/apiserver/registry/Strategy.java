@@ -57,6 +57,13 @@ class Strategy {
     void prepareForUpdate(ObjectNode obj, ObjectNode old) {}
 
     /**
+     * Refuses a write for what only the store's current state can tell (a Service's external IP another tenant
+     * holds), after validation and before anything is reserved or written. Reads only, so dry runs ask it too.
+     * {@code old} is the stored object, a missing node on create.
+     */
+    void admit(ObjectNode obj, JsonNode old, Store store) {}
+
+    /**
      * Reserves what a new object takes from a shared pool (a Service's cluster IP and node ports), filling in what
      * it leaves to the server, just before it is written.
      *
