@@ -334,6 +334,42 @@ final class ExternalIps {
     }
 
     /**
+     * Takes the claims that Services stored without them hold (written before this rule existed, or restored from a
+     * backup of the Services alone), oldest Service first, so an upgraded cluster protects the addresses already in
+     * use. A Service whose address another tenant claimed first is logged and left unclaimed: the write that would
+     * have refused it is long past, and deleting a tenant's Service is not the API server's call. Run at start-up;
+     * it only adds, by create-if-absent and compare-and-swap, so it is safe beside API servers already serving.
+     *
+     * @return how many claims it took
+     */
+    static int backfill(Store store) {
+        String prefix = "/registry/services/";
+        byte[] externalIps = "\"externalIPs\"".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] loadBalancerIp = "\"loadBalancerIP\"".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        List<JsonNode> services = new ArrayList<>();
+        for (KeyValue kv : store.range(prefix, Store.prefixEnd(prefix), 0, 0).kvs()) {
+            if (!Tenancy.contains(kv.value(), externalIps) && !Tenancy.contains(kv.value(), loadBalancerIp)) continue;
+            services.add(ResourceStore.decode(kv.value(), kv.modRevision()));
+        }
+        services.sort(java.util.Comparator.comparing((JsonNode s) -> s.path("metadata").path("creationTimestamp").asText(""))
+                .thenComparing(ExternalIps::holderName));
+        int taken = 0;
+        for (JsonNode svc : services) {
+            for (Request r : requests(svc)) {
+                if (Ipv4Block.address(r.ip()).isEmpty()) continue;
+                switch (claimOne(store, r.ip(), tenantOf(svc), holderName(svc))) {
+                    case CLAIMED -> taken++;
+                    case ALREADY_HELD -> { }
+                    case IN_USE -> log.warn("service {}: {} {} is claimed by another tenant's Service; left unclaimed",
+                            holderName(svc), r.field(), r.ip());
+                }
+            }
+        }
+        if (taken > 0) log.info("external IPs: took {} claims for Services stored without them", taken);
+        return taken;
+    }
+
+    /**
      * The cluster's own addresses as the store knows them: every Node's addresses (the underlay VXLAN peers talk
      * over, the kubelet's) and pod ranges (the default network's pods). Read only when a write adds an address.
      */

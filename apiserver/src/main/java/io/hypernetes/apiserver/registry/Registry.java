@@ -49,8 +49,9 @@ public final class Registry {
         return s;
     }
 
-    /** Creates the system namespaces that are missing. */
+    /** Creates the system namespaces that are missing and the external IP claims Services hold without them. */
     public void bootstrap() {
+        ExternalIps.backfill(store);
         ResourceStore namespaces = of(ResourceTypes.NAMESPACES);
         for (String name : SYSTEM_NAMESPACES) {
             if (namespaces.find(null, name).isPresent()) continue;
