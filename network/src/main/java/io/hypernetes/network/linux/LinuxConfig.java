@@ -2,6 +2,7 @@ package io.hypernetes.network.linux;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -21,11 +22,19 @@ import java.util.Optional;
  * @param mtu            bridges, VXLANs, router and pod interfaces: 1450 leaves room for VXLAN's 50 bytes on a 1500
  *                       underlay
  * @param commandTimeout how long one command may take before the call fails UNAVAILABLE
+ * @param internalRanges where tenants' traffic never goes through their routers, besides this host and the other
+ *                       hosts' underlay addresses (the peers): the cluster's own networks
  */
 public record LinuxConfig(Path stateDir, String prefix, Optional<String> hostNamespace, Optional<String> underlayLocal,
-                          int vxlanPort, String transitRange, int mtu, Duration commandTimeout) {
+                          int vxlanPort, String transitRange, int mtu, Duration commandTimeout, List<String> internalRanges) {
     public static final String DEFAULT_PREFIX = "hn";
     public static final String DEFAULT_TRANSIT = "100.64.0.0/10";
+    /**
+     * Service cluster IPs (10.96.0.0/12), the nodes' default pod networks (10.244.0.0/16, the administrators'), and
+     * link-local addresses (169.254.0.0/16: a cloud's metadata service, which would hand a tenant the host's
+     * credentials).
+     */
+    public static final List<String> DEFAULT_INTERNAL = List.of("10.96.0.0/12", "10.244.0.0/16", "169.254.0.0/16");
 
     public LinuxConfig {
         if (!prefix.matches("[a-z][a-z0-9]{0,5}")) {
@@ -53,26 +62,35 @@ public record LinuxConfig(Path stateDir, String prefix, Optional<String> hostNam
         if (commandTimeout.isNegative() || commandTimeout.isZero()) {
             throw new IllegalArgumentException("command timeout must be positive");
         }
+        internalRanges = List.copyOf(internalRanges);
+        for (String range : internalRanges) {
+            Ipv4.Cidr.parse(range).orElseThrow(() ->
+                    new IllegalArgumentException("internal range \"" + range + "\" is not a CIDR such as 10.96.0.0/12"));
+        }
     }
 
-    /** The real host's configuration: prefix {@code hn}, port 4789, 100.64.0.0/10, MTU 1450. */
+    /** The real host's configuration: prefix {@code hn}, port 4789, 100.64.0.0/10, MTU 1450, {@link #DEFAULT_INTERNAL}. */
     public static LinuxConfig defaults(Path stateDir) {
         return new LinuxConfig(stateDir, DEFAULT_PREFIX, Optional.empty(), Optional.empty(), 4789, DEFAULT_TRANSIT, 1450,
-                Duration.ofSeconds(20));
+                Duration.ofSeconds(20), DEFAULT_INTERNAL);
     }
 
     public LinuxConfig withPrefix(String prefix) {
-        return new LinuxConfig(stateDir, prefix, hostNamespace, underlayLocal, vxlanPort, transitRange, mtu, commandTimeout);
+        return new LinuxConfig(stateDir, prefix, hostNamespace, underlayLocal, vxlanPort, transitRange, mtu, commandTimeout, internalRanges);
     }
 
     public LinuxConfig withHostNamespace(String namespace) {
         return new LinuxConfig(stateDir, prefix, Optional.of(namespace), underlayLocal, vxlanPort, transitRange, mtu,
-                commandTimeout);
+                commandTimeout, internalRanges);
     }
 
     public LinuxConfig withUnderlayLocal(String address) {
         return new LinuxConfig(stateDir, prefix, hostNamespace, Optional.of(address), vxlanPort, transitRange, mtu,
-                commandTimeout);
+                commandTimeout, internalRanges);
+    }
+
+    public LinuxConfig withInternalRanges(List<String> ranges) {
+        return new LinuxConfig(stateDir, prefix, hostNamespace, underlayLocal, vxlanPort, transitRange, mtu, commandTimeout, ranges);
     }
 
     String bridge(int vni) {

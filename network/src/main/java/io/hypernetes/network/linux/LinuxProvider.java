@@ -304,6 +304,9 @@ public final class LinuxProvider implements NetworkProvider {
                     syncFloodList(vni, next.peers());
                 }
             }
+            if (!next.routers().isEmpty()) {
+                applyHostRules(next); // the peers are out of the tenants' reach
+            }
             next.save(stateFile);
             state = next;
         } finally {
@@ -468,7 +471,9 @@ public final class LinuxProvider implements NetworkProvider {
             routed.add(new Rulesets.Routed(spec.vni(), config.transit(spec.vni()), Rulesets.Transit.of(transitRange, spec.vni()),
                     next.loadBalancersOf(spec.name())));
         }
-        shell.hostInput(Rulesets.host(config.hostTable(), config.prefix(), transitRange, routed), "nft", "-f", "-");
+        List<String> unreachable = new ArrayList<>(config.internalRanges());
+        unreachable.addAll(next.peers());
+        shell.hostInput(Rulesets.host(config.hostTable(), config.prefix(), transitRange, routed, unreachable), "nft", "-f", "-");
     }
 
     /**

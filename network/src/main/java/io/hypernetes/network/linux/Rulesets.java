@@ -121,10 +121,12 @@ final class Rulesets {
     }
 
     /**
-     * The host's table: tenants' routers reach the host only for their own DNS, never each other; their traffic leaves
+     * The host's table: tenants' routers reach the host only for their own DNS, never each other, nor anything in
+     * {@code unreachable} (the cluster's own networks and the other hosts' underlay addresses: a tenant's VXLAN packet
+     * to a peer's port 4789 would land in whatever segment its header names) except as replies; their traffic leaves
      * masqueraded; node ports on the host's addresses go to the router that balances them.
      */
-    static String host(String table, String prefix, Ipv4.Cidr transitRange, List<Routed> networks) {
+    static String host(String table, String prefix, Ipv4.Cidr transitRange, List<Routed> networks, List<String> unreachable) {
         String transitLinks = "\"" + prefix + "t*\"";
         StringBuilder input = new StringBuilder();
         StringBuilder nodePorts = new StringBuilder();
@@ -147,6 +149,9 @@ final class Rulesets {
                 + "  chain forward {\n"
                 + "    type filter hook forward priority filter; policy accept;\n"
                 + "    iifname " + transitLinks + " oifname " + transitLinks + " drop\n"
+                + (unreachable.isEmpty() ? "" : "    iifname " + transitLinks + " ct state established,related accept\n"
+                        + "    iifname " + transitLinks + " ip daddr { " + String.join(", ", unreachable)
+                        + " } reject with icmpx type admin-prohibited\n")
                 + "  }\n"
                 + "  chain input {\n"
                 + "    type filter hook input priority filter; policy accept;\n"

@@ -144,8 +144,43 @@ class LinuxProviderTest {
         Netns.poll(() -> {
             Netns.Result sent = a1.exec("sh", "-c", "echo query-from-d1 | busybox nc -w 1 10.1.0.1 53");
             return sent.ok() && !listener.isAlive();
-        }, Duration.ofSeconds(15), "a TCP query to the gateway's port 53 reaching " + status.dnsAddress());
+        }, Duration.ofSeconds(60), "a TCP query to the gateway's port 53 reaching " + status.dnsAddress());
         assertThat(new String(listener.getInputStream().readAllBytes())).contains("query-from-d1");
+    }
+
+    @Test
+    void tenantsReachTheWorldButNeitherTheClustersOwnNetworksNorTheOtherHosts() throws Exception {
+        // beyond the host, on a bridge of its own: the world (203.0.113.2), another host's underlay address
+        // (203.0.113.3), a cloud's metadata service (169.254.169.254) and the administrators' pod network (10.244.9.2)
+        host.exec("ip", "link", "add", PREFIX + "w", "type", "bridge").check();
+        host.exec("ip", "addr", "add", "203.0.113.1/24", "dev", PREFIX + "w").check();
+        host.exec("ip", "addr", "add", "10.244.9.1/24", "dev", PREFIX + "w").check();
+        host.exec("ip", "link", "set", PREFIX + "w", "up").check();
+        try {
+            Netns world = Netns.pod(host, PREFIX + "w", PREFIX + "-world", PREFIX + "w1", "203.0.113.2", 24, "203.0.113.1", 1500);
+            pods.add(world);
+            world.exec("ip", "addr", "add", "203.0.113.3/24", "dev", "eth0").check();
+            world.exec("ip", "addr", "add", "169.254.169.254/32", "dev", "eth0").check();
+            host.exec("ip", "route", "add", "169.254.169.254/32", "dev", PREFIX + "w").check();
+            pods.add(Netns.pod(host, PREFIX + "w", PREFIX + "-admin", PREFIX + "w2", "10.244.9.2", 24, "10.244.9.1", 1500));
+            NetworkSpec a = network("fenced", 121, "10.0.0.0/24", "10.0.0.1");
+            provider.createNetwork(a);
+            Netns a1 = pod(a, "f1", "10.0.0.11");
+            provider.setPeers(List.of("203.0.113.3"));
+
+            reaches(a1, "203.0.113.2");
+            assertThat(a1.ping("203.0.113.3")).as("a pod reaching another host's underlay address").isFalse();
+            assertThat(a1.ping("169.254.169.254")).as("a pod reaching the metadata service").isFalse();
+            assertThat(a1.ping("10.244.9.2")).as("a pod reaching the administrators' pod network").isFalse();
+            assertThat(a1.exec("sh", "-c", "echo x | busybox nc -w 2 10.96.0.10 53").ok())
+                    .as("a pod reaching a cluster IP that is no Service of its own").isFalse();
+
+            // an address that is no longer a peer's is the world's again
+            provider.setPeers(List.of());
+            reaches(a1, "203.0.113.3");
+        } finally {
+            host.exec("ip", "link", "del", PREFIX + "w");
+        }
     }
 
     @Test
