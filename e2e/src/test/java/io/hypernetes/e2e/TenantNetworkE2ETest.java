@@ -69,6 +69,8 @@ class TenantNetworkE2ETest {
                     + (t.getKey().equals("globex") ? "---\n" + TenantWorkloads.sleeper(ns, "lonely", null) : "");
             k.run(Map.of(), manifests.getBytes(), "apply", "-f", "-").ok();
         }
+        // and the administrators' pod on the node's default network, which no tenant reaches either
+        k.run(Map.of(), TenantWorkloads.sleeper("default", "admin", null).getBytes(), "apply", "-f", "-").ok();
         for (String t : tenants.keySet()) {
             Kubectl.poll(Duration.ofSeconds(60), () -> k.run("get", "network", "net-" + t, "-o", "jsonpath={.status.phase}"),
                     r -> r.stdout().equals("Active"));
@@ -82,6 +84,8 @@ class TenantNetworkE2ETest {
         List<String> acmeIps = List.of(acmeWeb, podIp(k, "ns-acme", "client"));
         String onlyGlobex = Stream.of("web", "client", "lonely").map(p -> podIp(k, "ns-globex", p))
                 .filter(ip -> !acmeIps.contains(ip)).findFirst().orElseThrow();
+        TenantWorkloads.awaitRunning(k, "default", 1, Duration.ofSeconds(300));
+        String adminPod = podIp(k, "default", "admin");
         String globexClusterIp = k.run("get", "svc", "web", "-n", "ns-globex", "-o", "jsonpath={.spec.clusterIP}").ok().stdout();
 
         // within a tenant: pod to pod by IP, the Service by its short and its full name
@@ -91,7 +95,7 @@ class TenantNetworkE2ETest {
         assertThat(TenantWorkloads.poll(k, "ns-globex", "client", http("web")).stdout()).contains("hello from globex");
 
         // across tenants: the same address is one's own pod; an address only the other tenant has, its Service's
-        // cluster IP, its Service's name and its router answer nothing
+        // cluster IP, its Service's name and its router answer nothing; nor does the default network's pod
         assertThat(acme(k, http(globexWeb + " 8080")).stdout()).doesNotContain("globex");
         assertThat(acme(k, "ping -c1 -W3 " + onlyGlobex).exit()).isNotZero();
         assertThat(acme(k, http(globexClusterIp)).stdout()).doesNotContain("hello");
@@ -99,6 +103,7 @@ class TenantNetworkE2ETest {
         assertThat(lookup.stdout() + lookup.stderr()).containsIgnoringCase("NXDOMAIN").doesNotContain(globexClusterIp);
         int globexVni = Integer.parseInt(k.run("get", "network", "net-globex", "-o", "jsonpath={.status.vni}").ok().stdout());
         assertThat(acme(k, "ping -c1 -W3 " + TenantWorkloads.routerTransitAddress(globexVni)).exit()).isNotZero();
+        assertThat(acme(k, "ping -c1 -W3 " + adminPod).exit()).isNotZero();
 
         // an endpoint change is live: a second web pod in acme answers through the Service within a second or so
         k.run(Map.of(), TenantWorkloads.web("ns-acme", "web-2", "hello again from acme", null).getBytes(), "apply", "-f", "-").ok();
