@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -117,7 +118,7 @@ out:
 void handle_start_pod(const uint8_t *p, size_t n, struct reply *r)
 {
 	const char *hostname = NULL, *hosts = NULL, *ip = NULL, *gw = NULL, *ifname = "eth0";
-	int64_t prefix = 24, mtu = 0;
+	int64_t prefix = 24, mtu = 0, clock_ms = 0;
 	struct buf resolv = { 0 };
 	int nsearch = 0, nopt = 0;
 	struct buf search = { 0 }, opts = { 0 };
@@ -156,10 +157,10 @@ void handle_start_pod(const uint8_t *p, size_t n, struct reply *r)
 				nopt++;
 			}
 			break;
-		case TAG_PREFIX: case TAG_MTU:
+		case TAG_PREFIX: case TAG_MTU: case TAG_CLOCK:
 			if (tlv_int(&t, &v, r->message, sizeof(r->message)) < 0)
 				goto bad;
-			if (t.tag == TAG_PREFIX) prefix = v; else mtu = v;
+			if (t.tag == TAG_PREFIX) prefix = v; else if (t.tag == TAG_MTU) mtu = v; else clock_ms = v;
 			break;
 		default:
 			fail(r, EINVAL, "START_POD: unknown tag %u", t.tag);
@@ -174,9 +175,21 @@ void handle_start_pod(const uint8_t *p, size_t n, struct reply *r)
 		fail(r, EINVAL, "hostname must be 1..64 characters");
 		goto done;
 	}
+	if (clock_ms < 0) {
+		fail(r, EINVAL, "clock %lld is before the epoch", (long long)clock_ms);
+		goto done;
+	}
 	if (ifname && !valid_name(ifname)) {
 		fail(r, EINVAL, "interface name '%s' is not valid", ifname);
 		goto done;
+	}
+	if (clock_ms) {
+		/* the VM has no RTC (microvm, rtc=off): without this its clock starts at 1970 */
+		struct timespec now = { .tv_sec = clock_ms / 1000, .tv_nsec = (clock_ms % 1000) * 1000000 };
+		if (clock_settime(CLOCK_REALTIME, &now) < 0) {
+			fail(r, errno, "clock_settime: %s", strerror(errno));
+			goto done;
+		}
 	}
 	if (ip) {
 		configure_interface(ifname, ip, prefix, gw, mtu, r);

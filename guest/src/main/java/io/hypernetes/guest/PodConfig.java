@@ -5,7 +5,7 @@ import java.util.Optional;
 
 /**
  * What START_POD sets up once per VM: the pod's hostname, the resolv.conf and hosts every
- * container bind-mounts, and the address of its NIC.
+ * container bind-mounts, and the address of its NIC; it also sets the guest's clock to the host's.
  *
  * @param hosts the full /etc/hosts content, or empty for localhost entries only
  */
@@ -46,7 +46,8 @@ public record PodConfig(String hostname, List<String> dnsServers, List<String> d
     }
 
     byte[] encode() {
-        Tlv.Writer w = Tlv.writer().string(Protocol.TAG_HOSTNAME, hostname);
+        // the host's wall clock as it sends: the VM has no RTC, and a pooled VM booted long before its pod
+        Tlv.Writer w = Tlv.writer().integer(Protocol.TAG_CLOCK, System.currentTimeMillis()).string(Protocol.TAG_HOSTNAME, hostname);
         dnsServers.forEach(s -> w.string(Protocol.TAG_DNS_SERVER, s));
         dnsSearches.forEach(s -> w.string(Protocol.TAG_DNS_SEARCH, s));
         dnsOptions.forEach(s -> w.string(Protocol.TAG_DNS_OPTION, s));

@@ -28,7 +28,7 @@ final class Protocol {
     static final int OK = 0x40, ERROR = 0x41, READY = 0x50, PROCESS_EXIT = 0x51;
 
     // TLV tags
-    static final int TAG_VERSION = 1, TAG_BOOT_MS = 2, TAG_MESSAGE = 3, TAG_CODE = 4,
+    static final int TAG_VERSION = 1, TAG_BOOT_MS = 2, TAG_MESSAGE = 3, TAG_CODE = 4, TAG_CLOCK = 5,
             TAG_HOSTNAME = 10, TAG_DNS_SERVER = 11, TAG_DNS_SEARCH = 12, TAG_DNS_OPTION = 13,
             TAG_HOSTS = 14, TAG_IP = 15, TAG_PREFIX = 16, TAG_GATEWAY = 17, TAG_MTU = 18, TAG_INTERFACE = 19,
             TAG_VOLUME = 20, TAG_PATH = 21, TAG_MODE = 22, TAG_FILE_TYPE = 23, TAG_DATA = 24, TAG_OFFSET = 25,

@@ -160,6 +160,9 @@ class HyperstartVmTest {
         assertThat(run("sleeper", "sh", "-c", "test -e /modules/load && echo initramfs || echo container")).isEqualTo("container\n");
         assertThat(run("sleeper", "cat", "/etc/hostname")).isEqualTo("pod-one\n");
         assertThat(run("sleeper", "hostname")).isEqualTo("pod-one\n");
+        // START_POD set the guest's clock (no RTC in the VM): not 1970, but the host's, give or take a slow exec
+        long guestSeconds = Long.parseLong(run("sleeper", "date", "+%s").strip());
+        assertThat(guestSeconds).isCloseTo(System.currentTimeMillis() / 1000, org.assertj.core.data.Offset.offset(120L));
         assertThat(run("sleeper", "cat", "/etc/resolv.conf"))
                 .isEqualTo("nameserver 10.0.0.2\nsearch ns1.svc.cluster.local\noptions ndots:5\n");
         assertThat(run("sleeper", "cat", "/etc/hosts")).contains("10.1.2.3\tpod-one");
