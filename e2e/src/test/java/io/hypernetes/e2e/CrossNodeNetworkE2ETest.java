@@ -33,7 +33,7 @@ class CrossNodeNetworkE2ETest {
     private static final String BRIDGE_2 = "hyn1";
     private static final Pattern RTT = Pattern.compile("round-trip min/avg/max = [\\d.]+/([\\d.]+)/[\\d.]+ ms");
     private static final Pattern REAL = Pattern.compile("real\\s+(\\d+)m\\s*([\\d.]+)s");
-    private static final int STREAM_MIB = 10;
+    private static final int STREAM_MIB = 32;
 
     @Test
     void podsOfOneNetworkReachEachOtherAcrossNodesAndAnotherTenantsDoNot(@TempDir Path dir) throws Exception {
@@ -71,6 +71,7 @@ class CrossNodeNetworkE2ETest {
             assertThat(after.links()).as("links").containsExactlyInAnyOrderElementsOf(TenantWorkloads.withPool(before.links(), after.links(), BRIDGE_1));
             assertThat(after.namespaces()).as("network namespaces").containsExactlyInAnyOrderElementsOf(before.namespaces());
             assertThat(after.nftTables()).as("nftables tables").isSubsetOf(before.nftTables());
+            assertThat(after.routes()).as("routes through kubestack's links").containsExactlyInAnyOrderElementsOf(before.routes());
         }
     }
 

@@ -19,30 +19,30 @@ final class Processes {
         return out;
     }
 
-    /** The host's links, network namespaces and nftables tables by name: what a test compares before and after. */
-    record HostNetworking(List<String> links, List<String> namespaces, List<String> nftTables) {
+    /**
+     * The host's links, network namespaces and nftables tables by name, and its IPv4 routes (as {@code ip route}
+     * prints them): what a test compares before and after.
+     */
+    record HostNetworking(List<String> links, List<String> namespaces, List<String> nftTables, List<String> routes) {
     }
 
     /**
      * What Hypernetes holds in the host's networking: links and network namespaces named {@code hn…} (kubestack's,
-     * the VMs' taps) or {@code hy…} (hyperd's bridges), nftables tables named {@code hyper…}. Other programs on the
-     * machine come and go as they like.
+     * the VMs' taps) or {@code hy…} (hyperd's bridges), nftables tables named {@code hyper…}, routes through kubestack's
+     * links (transit links to the routers, external IPs). Other programs on the machine come and go as they like.
      */
     static HostNetworking hostNetworking() throws Exception {
-        HostNetworking all = allHostNetworking();
-        return new HostNetworking(ours(all.links()), ours(all.namespaces()),
-                all.nftTables().stream().filter(t -> t.matches("\\S+ hyper.*")).toList());
+        List<String> links = ours(linkNames(run(List.of("ip", "-o", "link", "show"))));
+        List<String> namespaces = ours(run(List.of("ip", "netns", "list")).lines().map(l -> l.split("\\s+")[0]).sorted().toList());
+        List<String> tables = run(List.of("nft", "list", "tables")).lines().map(l -> l.replaceFirst("^table ", ""))
+                .filter(t -> t.matches("\\S+ hyper.*")).sorted().toList();
+        List<String> routes = run(List.of("ip", "-4", "route", "show")).lines().map(String::strip)
+                .filter(r -> r.matches(".* dev hn\\S* ?.*")).sorted().toList();
+        return new HostNetworking(links, namespaces, tables, routes);
     }
 
     private static List<String> ours(List<String> names) {
         return names.stream().filter(n -> n.startsWith("hn") || n.startsWith("hy")).toList();
-    }
-
-    private static HostNetworking allHostNetworking() throws Exception {
-        List<String> links = linkNames(run(List.of("ip", "-o", "link", "show")));
-        List<String> namespaces = run(List.of("ip", "netns", "list")).lines().map(l -> l.split("\\s+")[0]).sorted().toList();
-        List<String> tables = run(List.of("nft", "list", "tables")).lines().map(l -> l.replaceFirst("^table ", "")).sorted().toList();
-        return new HostNetworking(links, namespaces, tables);
     }
 
     /** The link names in what {@code ip -o link show} printed, sorted, without their {@code @peer}. */

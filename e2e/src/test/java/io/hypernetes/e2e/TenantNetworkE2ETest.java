@@ -124,6 +124,7 @@ class TenantNetworkE2ETest {
         assertThat(after.links()).as("links").containsExactlyInAnyOrderElementsOf(TenantWorkloads.withPool(before.links(), after.links(), BRIDGE));
         assertThat(after.namespaces()).as("network namespaces").containsExactlyInAnyOrderElementsOf(before.namespaces());
         assertThat(after.nftTables()).as("nftables tables").isSubsetOf(TenantWorkloads.withHostTable(before.nftTables(), after.nftTables()));
+        assertThat(after.routes()).as("routes through kubestack's links").containsExactlyInAnyOrderElementsOf(before.routes());
     }
 
     /** A command in acme's client pod, inside its VM. */
