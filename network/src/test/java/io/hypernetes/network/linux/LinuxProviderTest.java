@@ -163,7 +163,7 @@ class LinuxProviderTest {
             world.exec("ip", "addr", "add", "169.254.169.254/32", "dev", "eth0").check();
             host.exec("ip", "route", "add", "169.254.169.254/32", "dev", PREFIX + "w").check();
             pods.add(Netns.pod(host, PREFIX + "w", PREFIX + "-admin", PREFIX + "w2", "10.244.9.2", 24, "10.244.9.1", 1500));
-            NetworkSpec a = network("fenced", 121, "10.0.0.0/24", "10.0.0.1");
+            NetworkSpec a = network("fenced", 191, "10.0.0.0/24", "10.0.0.1");
             provider.createNetwork(a);
             Netns a1 = pod(a, "f1", "10.0.0.11");
             provider.setPeers(List.of("203.0.113.3"));
