@@ -61,11 +61,10 @@ final class IdentityCommand implements Callable<Integer> {
             store.close();
             stopped.countDown();
         }, "shutdown"));
-        System.out.printf("Identity (Keystone v3) on %s%n", server.url());
-        System.out.printf("  CA certificate: %s%n", dir.resolve("pki").resolve("ca.crt"));
-        server.bootstrap().adminPassword().ifPresent(pw -> System.out.printf("  admin password (shown once): %s%n", pw));
-        System.out.printf("  source %s   # the OpenStack CLI as admin%n", server.bootstrap().openrc());
-        System.out.flush();
+        Up.printWhole("Identity (Keystone v3) on %s%n".formatted(server.url())
+                + "  CA certificate: %s%n".formatted(dir.resolve("pki").resolve("ca.crt"))
+                + server.bootstrap().adminPassword().map("  admin password (shown once): %s%n"::formatted).orElse("")
+                + "  source %s   # the OpenStack CLI as admin%n".formatted(server.bootstrap().openrc()));
         stopped.await();
         return 0;
     }

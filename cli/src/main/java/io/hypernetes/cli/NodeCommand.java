@@ -138,12 +138,11 @@ final class NodeCommand implements Callable<Integer> {
             if (kubestack != null) kubestack.close();
             stopped.countDown();
         }, "shutdown"));
-        System.out.printf("Node %s joined %s as system:node:%s%n", node, local.client.server(), node);
-        System.out.printf("  runtime: %s%n", local.runtimeName);
-        System.out.printf("  tenant networks: %s%n", kubestack == null ? "none (pods of tenant Networks do not run here)"
-                : kubestack.describe() + (networkNode == null ? "" : ", network node " + networkNode));
-        System.out.printf("  pods from %s%n", config.podCidr());
-        System.out.flush();
+        Up.printWhole("Node %s joined %s as system:node:%s%n".formatted(node, local.client.server(), node)
+                + "  runtime: %s%n".formatted(local.runtimeName)
+                + "  tenant networks: %s%n".formatted(kubestack == null ? "none (pods of tenant Networks do not run here)"
+                        : kubestack.describe() + (networkNode == null ? "" : ", network node " + networkNode))
+                + "  pods from %s%n".formatted(config.podCidr()));
         stopped.await();
         return 0;
     }

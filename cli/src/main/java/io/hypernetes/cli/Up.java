@@ -198,21 +198,21 @@ final class Up implements Callable<Integer> {
             server.close();
             stopped.countDown();
         }, "shutdown"));
-        System.out.printf("Hypernetes is up in %d ms: %s%n", (System.nanoTime() - started) / 1_000_000, server.url());
-        System.out.printf("  export KUBECONFIG=%s%n", server.kubeconfig());
+        StringBuilder banner = new StringBuilder()
+                .append("Hypernetes is up in %d ms: %s%n".formatted((System.nanoTime() - started) / 1_000_000, server.url()))
+                .append("  export KUBECONFIG=%s%n".formatted(server.kubeconfig()));
         if (keystone != null) {
-            System.out.printf("Identity (Keystone v3) on %s%n", keystone.url());
-            keystone.bootstrap().adminPassword().ifPresent(pw ->
-                    System.out.printf("  admin password (shown once): %s%n", pw));
-            System.out.printf("  source %s   # the OpenStack CLI as admin%n", keystone.bootstrap().openrc());
+            banner.append("Identity (Keystone v3) on %s%n".formatted(keystone.url()));
+            keystone.bootstrap().adminPassword().ifPresent(pw -> banner.append("  admin password (shown once): %s%n".formatted(pw)));
+            banner.append("  source %s   # the OpenStack CLI as admin%n".formatted(keystone.bootstrap().openrc()));
         } else {
-            System.out.printf("Identity: external Keystone at %s%n", keystoneUrl);
+            banner.append("Identity: external Keystone at %s%n".formatted(keystoneUrl));
         }
-        System.out.printf("Tenant networks: %s, this machine routes them (state in %s)%n", kubestack.describe(), dir.resolve("kubestack"));
+        banner.append("Tenant networks: %s, this machine routes them (state in %s)%n".formatted(kubestack.describe(), dir.resolve("kubestack")));
         if (localNode != null) {
-            System.out.printf("Node %s: %s%n", localNode.name, localNode.runtimeName);
+            banner.append("Node %s: %s%n".formatted(localNode.name, localNode.runtimeName));
         }
-        System.out.flush();
+        printWhole(banner);
         stopped.await();
         return 0;
     }
@@ -233,6 +233,17 @@ final class Up implements Callable<Integer> {
                 : new LocalNode.InProcessHyperd(hyperd.config(root.resolve("hyperd"), podCidr));
         // the hollow fake runs no VM to plug in: its tenant pods wait, with an event saying why
         return LocalNode.start(config, credentials, runtime, node.equals("hyperd") ? kubestack.client() : null);
+    }
+
+    /**
+     * Prints {@code text} in one write: the log's lines, from other threads and on stderr, may come between two
+     * writes but never inside one (pipe writes under 4 KiB are atomic), and scripts wait for these lines whole.
+     * ({@code printf} writes piece by piece: "Hypernetes is up in " once reached a test with a log line after it.)
+     */
+    static void printWhole(CharSequence text) {
+        byte[] bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        System.out.write(bytes, 0, bytes.length);
+        System.out.flush();
     }
 
     /** {@code --cpus}, or 4 vCPUs per core. */
