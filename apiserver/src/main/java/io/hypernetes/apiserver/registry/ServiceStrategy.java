@@ -36,10 +36,9 @@ import java.util.Set;
 final class ServiceStrategy extends Strategy {
     static final String IP_PREFIX = "/registry/allocations/serviceips/";
     static final String PORT_PREFIX = "/registry/allocations/nodeports/";
-    private static final int RANGE_BASE = (10 << 24) | (96 << 16);
-    private static final int RANGE_SIZE = 1 << 20;
     /** The cluster IP range, 10.96.0.0/12. */
-    static final Ipv4Block RANGE = new Ipv4Block(RANGE_BASE, 32 - Integer.numberOfTrailingZeros(RANGE_SIZE));
+    static final Ipv4Block RANGE = Ipv4Block.parse("10.96.0.0/12");
+    private static final int RANGE_SIZE = 1 << (32 - RANGE.prefix());
     private static final int NODE_PORT_MIN = 30000;
     private static final int NODE_PORT_MAX = 32767;
     private static final int ATTEMPTS = 64;
@@ -76,15 +75,15 @@ final class ServiceStrategy extends Strategy {
             if (!type.equals("ExternalName")) {
                 String ip = spec.path("clusterIP").asText("");
                 if (ip.isEmpty()) {
-                    ip = takeFree(store, owner, taken, () -> IP_PREFIX + ipv4(RANGE_BASE + 1 + RANDOM.nextInt(RANGE_SIZE - 2)),
-                            "spec.clusterIPs", "failed to allocate a cluster IP: the range 10.96.0.0/12 is full");
+                    ip = takeFree(store, owner, taken, () -> IP_PREFIX + ipv4(RANGE.base() + 1 + RANDOM.nextInt(RANGE_SIZE - 2)),
+                            "spec.clusterIPs", "failed to allocate a cluster IP: the range " + RANGE + " is full");
                     ip = ip.substring(IP_PREFIX.length());
                     spec.put("clusterIP", ip);
                     spec.putArray("clusterIPs").add(ip);
                 } else if (!ip.equals("None") && !held.contains(IP_PREFIX + ip)) {
                     if (!inRange(ip)) {
                         throw ApiException.invalid(ResourceTypes.SERVICES, Meta.name(svc), List.of(FieldError.invalid("spec.clusterIPs", ip,
-                                "provided IP is not in the valid range. The range of valid IPs is 10.96.0.0/12")));
+                                "provided IP is not in the valid range. The range of valid IPs is " + RANGE)));
                     }
                     take(store, IP_PREFIX + ip, owner, taken, "spec.clusterIPs", ip, "provided IP is already allocated");
                 }
@@ -206,17 +205,7 @@ final class ServiceStrategy extends Strategy {
 
     /** Whether a dotted IPv4 address lies in the service range (validation has already checked its form). */
     static boolean inRange(String ip) {
-        String[] parts = ip.split("\\.");
-        if (parts.length != 4) return false;
-        int address = 0;
-        for (String part : parts) {
-            try {
-                address = (address << 8) | (Integer.parseInt(part) & 0xff);
-            } catch (NumberFormatException e) {
-                return false;
-            }
-        }
-        return (address & ~(RANGE_SIZE - 1)) == RANGE_BASE;
+        return Ipv4Block.address(ip).map(RANGE::contains).orElse(false);
     }
 
     static String ipv4(int address) {
