@@ -51,8 +51,7 @@ final class HyperdCommand implements Callable<Integer> {
             hyperd.close();
             stopped.countDown();
         }, "shutdown"));
-        System.out.printf("hyperd serving on %s%n  %s%n", endpoint, hyperd.describe());
-        System.out.flush();
+        Hypernetes.printWhole("hyperd serving on %s%n  %s%n".formatted(endpoint, hyperd.describe()));
         stopped.await();
         return 0;
     }

@@ -17,6 +17,18 @@ public final class Hypernetes implements Runnable {
         new CommandLine(this).usage(System.out);
     }
 
+    /**
+     * Prints {@code text} in one write: the log's lines, from other threads and on stderr, may come between two
+     * writes but never inside one (pipe writes under 4 KiB are atomic), and scripts wait for these lines whole. How
+     * every command prints its ready lines: {@code printf} writes piece by piece, and "Hypernetes is up in " once
+     * reached a test with a log line after it.
+     */
+    static void printWhole(CharSequence text) {
+        byte[] bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        System.out.write(bytes, 0, bytes.length);
+        System.out.flush();
+    }
+
     public static void main(String[] args) {
         CommandLine cli = new CommandLine(new Hypernetes());
         // users get one line naming what went wrong; the stack trace only when they ask for it

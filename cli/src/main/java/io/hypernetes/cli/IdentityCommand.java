@@ -61,7 +61,7 @@ final class IdentityCommand implements Callable<Integer> {
             store.close();
             stopped.countDown();
         }, "shutdown"));
-        Up.printWhole("Identity (Keystone v3) on %s%n".formatted(server.url())
+        Hypernetes.printWhole("Identity (Keystone v3) on %s%n".formatted(server.url())
                 + "  CA certificate: %s%n".formatted(dir.resolve("pki").resolve("ca.crt"))
                 + server.bootstrap().adminPassword().map("  admin password (shown once): %s%n"::formatted).orElse("")
                 + "  source %s   # the OpenStack CLI as admin%n".formatted(server.bootstrap().openrc()));

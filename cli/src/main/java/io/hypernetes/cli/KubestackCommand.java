@@ -51,8 +51,7 @@ final class KubestackCommand implements Callable<Integer> {
             provider.close();
             stopped.countDown();
         }, "shutdown"));
-        System.out.printf("kubestack (%s) serving on %s%n", provider.name(), endpoint);
-        System.out.flush();
+        Hypernetes.printWhole("kubestack (%s) serving on %s%n".formatted(provider.name(), endpoint));
         stopped.await();
         return 0;
     }

@@ -138,7 +138,7 @@ final class NodeCommand implements Callable<Integer> {
             if (kubestack != null) kubestack.close();
             stopped.countDown();
         }, "shutdown"));
-        Up.printWhole("Node %s joined %s as system:node:%s%n".formatted(node, local.client.server(), node)
+        Hypernetes.printWhole("Node %s joined %s as system:node:%s%n".formatted(node, local.client.server(), node)
                 + "  runtime: %s%n".formatted(local.runtimeName)
                 + "  tenant networks: %s%n".formatted(kubestack == null ? "none (pods of tenant Networks do not run here)"
                         : kubestack.describe() + (networkNode == null ? "" : ", network node " + networkNode))

@@ -115,7 +115,7 @@ final class Up implements Callable<Integer> {
     public Integer call() throws Exception {
         checkPort("--port", port);
         checkPort("--identity-port", identityPort);
-        cpuMillis(); // a bad --cpus is refused before anything starts
+        long nodeCpuMillis = cpuMillis(); // a bad --cpus is refused before anything starts
         if (nodeMonitorGracePeriod.isZero() || podEvictionTimeout.isZero()) {
             throw new ParameterException(spec.commandLine(), "--node-monitor-grace-period and --pod-eviction-timeout must be longer than 0");
         }
@@ -169,7 +169,7 @@ final class Up implements Callable<Integer> {
         LocalNode local = null;
         if (!node.equals("none")) {
             try {
-                local = startLocalNode(server, dir, kubestack);
+                local = startLocalNode(server, dir, kubestack, nodeCpuMillis);
             } catch (Exception e) {
                 for (AutoCloseable c : components.reversed()) c.close();
                 informers.close();
@@ -212,19 +212,19 @@ final class Up implements Callable<Integer> {
         if (localNode != null) {
             banner.append("Node %s: %s%n".formatted(localNode.name, localNode.runtimeName));
         }
-        printWhole(banner);
+        Hypernetes.printWhole(banner);
         stopped.await();
         return 0;
     }
 
     /** This machine as a node: hyperd (or the hollow fake) in this process, a node agent with its own credentials. */
-    private LocalNode startLocalNode(ApiServer server, Path dir, InProcessKubestack kubestack) throws Exception {
+    private LocalNode startLocalNode(ApiServer server, Path dir, InProcessKubestack kubestack, long cpuMillis) throws Exception {
         String name = nodeName != null ? nodeName : localNodeName();
         String podCidr = NodeCommand.defaultPodCidr(name);
         Path root = dir.resolve("nodes").resolve(name);
         long memory = ((com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean()).getTotalMemorySize();
         NodeAgent.Config config = NodeAgent.Config.defaults(name)
-                .withCapacity(cpuMillis(), memory, 110)
+                .withCapacity(cpuMillis, memory, 110)
                 .withPodCidr(podCidr)
                 .withRootDir(root.toAbsolutePath());
         Path credentials = server.nodeKubeconfig(name);
@@ -233,17 +233,6 @@ final class Up implements Callable<Integer> {
                 : new LocalNode.InProcessHyperd(hyperd.config(root.resolve("hyperd"), podCidr));
         // the hollow fake runs no VM to plug in: its tenant pods wait, with an event saying why
         return LocalNode.start(config, credentials, runtime, node.equals("hyperd") ? kubestack.client() : null);
-    }
-
-    /**
-     * Prints {@code text} in one write: the log's lines, from other threads and on stderr, may come between two
-     * writes but never inside one (pipe writes under 4 KiB are atomic), and scripts wait for these lines whole.
-     * ({@code printf} writes piece by piece: "Hypernetes is up in " once reached a test with a log line after it.)
-     */
-    static void printWhole(CharSequence text) {
-        byte[] bytes = text.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-        System.out.write(bytes, 0, bytes.length);
-        System.out.flush();
     }
 
     /** {@code --cpus}, or 4 vCPUs per core. */
