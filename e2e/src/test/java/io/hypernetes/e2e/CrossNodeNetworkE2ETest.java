@@ -62,8 +62,8 @@ class CrossNodeNetworkE2ETest {
                     if (node2 != null) node2.close();
                 }
             } finally {
-                Processes.run(TenantNetworkE2ETest.stopVms(data, NODE_1, BRIDGE_1));
-                machine.run(TenantNetworkE2ETest.stopVms(data, NODE_2, BRIDGE_2));
+                Processes.run(Processes.stopVms(data, NODE_1, BRIDGE_1));
+                machine.run(Processes.stopVms(data, NODE_2, BRIDGE_2));
                 machine.run(List.of(Cluster.ROOT.resolve("hypernetes").toString(), "kubestack", "--delete-all",
                         "--state-dir", data.resolve("nodes/" + NODE_2 + "/kubestack").toString()));
             }

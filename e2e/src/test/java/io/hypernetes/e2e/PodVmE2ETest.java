@@ -72,9 +72,7 @@ class PodVmE2ETest {
             Kubectl.poll(Duration.ofSeconds(30), () -> new Kubectl.Result(Files.exists(Path.of("/proc/" + pid)) ? 1 : 0, "", ""), r -> r.exit() == 0);
         } finally {
             // pod VMs outlive `up` by design (a restart reattaches them): a test leaves none behind
-            Processes.run(List.of(Cluster.ROOT.resolve("hypernetes").toString(), "hyperd", "--stop-all", "--state-dir",
-                    data.resolve("nodes/vm-1/hyperd").toString(), "--bridge", "hye2e0", "--pool-size", "0",
-                    "--pod-cidr", "10.244." + Math.floorMod("vm-1".hashCode(), 256) + ".0/24"));
+            Processes.run(Processes.stopVms(data, "vm-1", "hye2e0"));
         }
     }
 }

@@ -3,6 +3,7 @@ package io.hypernetes.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.List;
 
 /** Commands the end-to-end tests run on the host: the repository's scripts and what the host's networking holds. */
@@ -17,6 +18,16 @@ final class Processes {
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor()).as(String.join(" ", command) + ":\n" + out).isZero();
         return out;
+    }
+
+    /**
+     * {@code hypernetes hyperd --stop-all} for a node's VMs, which outlive {@code up} by design (a restart reattaches
+     * them): a test leaves none behind. The node's pod CIDR is the one {@code up} and {@code node} pick by its name.
+     */
+    static List<String> stopVms(Path dataDir, String node, String bridge) {
+        return List.of(Cluster.ROOT.resolve("hypernetes").toString(), "hyperd", "--stop-all", "--state-dir",
+                dataDir.resolve("nodes/" + node + "/hyperd").toString(), "--bridge", bridge, "--pool-size", "0",
+                "--pod-cidr", "10.244." + Math.floorMod(node.hashCode(), 256) + ".0/24");
     }
 
     /**

@@ -39,15 +39,8 @@ class TenantNetworkE2ETest {
                 throw e;
             }
         } finally {
-            Processes.run(stopVms(data, NODE, BRIDGE));
+            Processes.run(Processes.stopVms(data, NODE, BRIDGE));
         }
-    }
-
-    /** {@code hypernetes hyperd --stop-all} for a node's VMs, which outlive their hyperd by design. */
-    static List<String> stopVms(Path data, String node, String bridge) {
-        return List.of(Cluster.ROOT.resolve("hypernetes").toString(), "hyperd", "--stop-all", "--state-dir",
-                data.resolve("nodes/" + node + "/hyperd").toString(), "--bridge", bridge, "--pool-size", "0",
-                "--pod-cidr", "10.244." + Math.floorMod(node.hashCode(), 256) + ".0/24");
     }
 
     private static void scenario(Cluster cluster, Processes.HostNetworking before) throws Exception {
